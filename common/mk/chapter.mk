@@ -1,0 +1,159 @@
+# chapter.mk - everything a chapter's Makefile needs, in one include.
+#
+# A chapter's Makefile lists what it has, then includes this file:
+#
+#   PROGRAMS := hello memlat              # each NAME.c in the chapter folder
+#   CFLAGS_memlat := -O1                  # extra flags for one program (optional)
+#   TESTS := $(wildcard tests/test_*.c)   # the default; tests/test_X.c also links
+#                                         # program X's code (built with -DLAB_NO_MAIN)
+#   SMOKE := memlat                       # programs run once in `make check`, under
+#   smoke_memlat := --max-kib 64          #   memcheck on the host, qemu when cross
+#   CHECKS := asm                         # extra checks: check_NAME is a command that
+#   check_asm := ./asm_table.sh --check   #   prints "N passed, N failed" (host only)
+#   DEMOS := memlat                       # `make report`: demo_NAME is a command line;
+#   demo_memlat = $(B)/memlat --max-kib 65536   # its last line is the summary
+#   PLOTS := memlat                       # plots/<id>-NAME.gp draws <report>/NAME.tsv
+#   include ../../common/mk/chapter.mk
+#
+# Targets: all (default), check, check-run, demo, asm, races, helgrind, bench,
+# perf, fuzz, clean. A target with nothing to do for this chapter says so in one line.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/../..)
+include $(TOP)/common/mk/config.mk
+
+NAME := $(notdir $(CURDIR))
+ID := $(firstword $(subst -, ,$(NAME)))
+B := $(BUILD)/$(NAME)
+MK := $(TOP)/common/mk
+RESULTS := $(BUILD)/results/$(ID).tsv
+REPORT_DIR ?= $(TOP)/build/report
+OUT := $(REPORT_DIR)/$(ID)
+
+TESTS ?= $(wildcard tests/test_*.c)
+TEST_NAMES := $(basename $(notdir $(TESTS)))
+
+# ---- the shared library of common/ ---------------------------------------
+COMMON_SRCS := $(filter-out %/test_runner.c,$(wildcard $(TOP)/common/src/*.c))
+COMMON_OBJS := $(patsubst $(TOP)/common/src/%.c,$(BUILD)/libcommon/obj/%.o,$(COMMON_SRCS))
+LIBCOMMON := $(BUILD)/libcommon/libcommon.a
+RUNNER_OBJ := $(BUILD)/libcommon/obj/test_runner.o
+
+$(BUILD)/libcommon/obj/%.o: $(TOP)/common/src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# ---- programs --------------------------------------------------------------
+PROGRAM_BINS := $(addprefix $(B)/,$(PROGRAMS))
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -MMD -MP -c $< -o $@
+
+# The same source without its main(), for the tests that call into it.
+$(B)/obj/%.nomain.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -DLAB_NO_MAIN -MMD -MP -c $< -o $@
+
+$(PROGRAM_BINS): $(B)/%: $(B)/obj/%.o $(LIBCOMMON)
+	$(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
+
+# ---- tests: our runner everywhere, Criterion on the host -------------------
+RUNNER_TESTS := $(addprefix $(B)/tests/,$(TEST_NAMES))
+ifneq ($(CRITERION_LIBS),)
+  CRITERION_TESTS := $(addsuffix .criterion,$(RUNNER_TESTS))
+endif
+
+# tests/test_X.c links program X's code when X is a program of this chapter.
+test_code = $(if $(filter $(1:test_%=%),$(PROGRAMS)),$(B)/obj/$(1:test_%=%).nomain.o)
+
+$(B)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -I. -MMD -MP -c $< -o $@
+
+$(B)/obj/tests/%.crit.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -I. -DLAB_TEST_CRITERION $(CRITERION_CFLAGS) -MMD -MP -c $< -o $@
+
+.SECONDARY:
+.SECONDEXPANSION:
+$(B)/tests/%: $(B)/obj/tests/%.o $$(call test_code,$$*) $(RUNNER_OBJ) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
+
+$(B)/tests/%.criterion: $(B)/obj/tests/%.crit.o $$(call test_code,$$*) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) $(CRITERION_LIBS) -o $@
+
+.PHONY: all programs tests check check-run check-tsan demo asm races helgrind \
+        bench perf fuzz clean
+all: programs tests
+programs: $(PROGRAM_BINS)
+tests: $(RUNNER_TESTS) $(CRITERION_TESTS)
+
+# ---- check -----------------------------------------------------------------
+RT = $(MK)/runtest.sh $(RESULTS) $(B)/logs/$(1).$(2).log $(ID)/$(1) $(2) --
+
+# check-run runs every step and records the counts; check adds them up and
+# fails if anything failed.
+check: check-run
+	@$(MK)/summary.sh $(ID) $(RESULTS) $(if $(TSAN_PASS),$(TOP)/build/$(ARCH)-tsan/results/$(ID).tsv)
+
+check-run: all
+	@rm -f $(RESULTS)
+	@echo "== $(ID): tests on $(VARIANT)$(if $(EMULATED), (qemu-user))"
+	@$(foreach t,$(TEST_NAMES),\
+	  $(if $(CRITERION_TESTS),$(call RT,$(t),criterion) $(B)/tests/$(t).criterion --jobs 1 --timeout 300;) \
+	  $(if $(HAVE_VALGRIND),\
+	    $(call RT,$(t),memcheck) $(RUN) $(MEMCHECK) $(B)/tests/$(t);,\
+	    $(call RT,$(t),runner) $(RUN) $(B)/tests/$(t);))
+	@$(foreach p,$(PROGRAMS),$(call RT,$(p),cli) $(RUN) $(B)/$(p);)
+	@$(foreach p,$(SMOKE),\
+	  $(call RT,$(p),smoke) $(RUN) $(if $(HAVE_VALGRIND),$(MEMCHECK)) $(B)/$(p) $(smoke_$(p));)
+	@$(if $(EMULATED)$(SAN),,$(foreach c,$(CHECKS),$(call RT,$(c),runner) $(check_$(c));))
+	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan check-tsan)
+
+# On the host, the runner's tests also run once built with ThreadSanitizer.
+ifeq ($(EMULATED)$(SAN),)
+  ifneq ($(filter x86_64 aarch64,$(ARCH)),)
+    TSAN_PASS := 1
+  endif
+endif
+
+check-tsan: tests
+	@rm -f $(RESULTS)
+	@$(foreach t,$(TEST_NAMES),$(call RT,$(t),tsan) $(RUN) $(B)/tests/$(t);)
+
+# ---- report demos ----------------------------------------------------------
+demo: programs
+	@mkdir -p $(OUT)
+	@$(if $(DEMOS),,echo "$(ID): no demos")
+	@$(foreach d,$(DEMOS),\
+	  echo "== $(ID)/$(d): $(subst $(TOP)/,,$(demo_$(d)))"; \
+	  ( cd $(OUT) && $(demo_$(d)) ) > $(OUT)/$(d).txt 2>&1; \
+	  echo "$$?" > $(OUT)/$(d).rc; tail -n 1 $(OUT)/$(d).txt;)
+	@$(foreach p,$(PLOTS),\
+	  gnuplot -e "in='$(OUT)/$(p).tsv'; out='$(OUT)/$(p)'" $(TOP)/plots/$(ID)-$(p).gp \
+	  && echo "   figure: $(subst $(TOP)/,,$(OUT))/$(p).png";)
+
+# ---- targets that later issues fill in; each says so when it has nothing ----
+asm:
+	@$(if $(ASM_CMD),$(ASM_CMD),echo "$(ID): no instruction tables; nothing to do")
+races:
+	@$(if $(wildcard races.tsv),echo "$(ID): races.tsv is present but the race matrix runner is not built yet" && false,echo "$(ID): no racy examples (no races.tsv); nothing to do")
+helgrind:
+	@$(if $(wildcard races.tsv),echo "$(ID): helgrind reports need the race matrix runner, not built yet" && false,echo "$(ID): no racy examples; nothing to do")
+bench:
+	@echo "$(ID): no benchmarks yet (the benchmark harness is not built yet); nothing to do"
+perf:
+	@echo "$(ID): no perf targets yet; nothing to do"
+fuzz:
+	@echo "$(ID): no fuzz targets; nothing to do"
+
+clean:
+	rm -rf $(B) $(RESULTS)
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(BUILD)/libcommon/obj/*.d)

@@ -1,0 +1,78 @@
+/* env.c - see env.h. */
+#include "env.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define LAB_HAVE_VALGRIND_H 1
+#endif
+#endif
+
+static bool env_flag(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+bool lab_emulated(void)
+{
+    return env_flag("LAB_EMULATED");
+}
+
+bool lab_under_valgrind(void)
+{
+#ifdef LAB_HAVE_VALGRIND_H
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return false;
+#endif
+}
+
+bool lab_under_tsan(void)
+{
+#if defined(__SANITIZE_THREAD__)
+    return true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+    return true;
+#else
+    return false;
+#endif
+#else
+    return false;
+#endif
+}
+
+double lab_slowdown(void)
+{
+    const char *v = getenv("LAB_TIMEOUT_SCALE");
+    if (v != NULL && v[0] != '\0') {
+        double s = strtod(v, NULL);
+        if (s > 0)
+            return s;
+    }
+    double s = 1;
+    if (lab_under_valgrind())
+        s *= 30;
+    if (lab_emulated())
+        s *= 10;
+    if (lab_under_tsan())
+        s *= 5;
+    return s;
+}
+
+unsigned long lab_scaled(unsigned long n)
+{
+    unsigned long div = 1;
+    if (lab_under_valgrind())
+        div *= 50;
+    if (lab_emulated())
+        div *= 10;
+    if (lab_under_tsan())
+        div *= 10;
+    unsigned long r = n / div;
+    return r > 0 ? r : 1;
+}
