@@ -36,17 +36,15 @@ $(IDS):
 # Every place runs all its steps even when an earlier one failed; the last line
 # adds them all up, and the exit status says whether anything failed.
 check: deps
-	@for d in $(CHECK_DIRS); do $(SUBMAKE) -C $$d check-run || echo "check: $$d did not build"; done; \
-	 common/mk/summary.sh check $(wildcard build/$(VARIANT)/results/*.tsv) \
-	   $(if $(TSAN_RESULTS),$(TSAN_RESULTS))
+	@rm -rf build/$(VARIANT)/results build/$(ARCH)-tsan/results; \
+	 for d in $(CHECK_DIRS); do $(SUBMAKE) -C $$d check-run || echo "check: $$d did not build"; done; \
+	 common/mk/summary.sh check build/$(VARIANT)/results/*.tsv \
+	   $(if $(EMULATED)$(SAN),,build/$(ARCH)-tsan/results/*.tsv)
 
 check-common: deps
 	@$(SUBMAKE) -C common check
 $(addprefix check-,$(IDS)): check-%: deps
 	@$(SUBMAKE) -C $(call dir_of,$*) check
-
-# The host's TSan pass writes its counts beside the other variant's.
-TSAN_RESULTS = $(if $(EMULATED)$(SAN),,$(wildcard build/$(ARCH)-tsan/results/*.tsv))
 
 # ---- per-chapter verbs that later issues fill in --------------------------------
 define per_chapter_verb

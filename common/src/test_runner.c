@@ -301,15 +301,15 @@ int main(int argc, char **argv)
         case PASSED:
             passed++;
             if (verbose)
-                fprintf(stderr, "[PASS] %s::%s (%.2f s)\n", t->suite, t->name, secs);
+                fprintf(stdout, "[PASS] %s::%s (%.2f s)\n", t->suite, t->name, secs);
             break;
         case SKIPPED:
             skipped++;
-            fprintf(stderr, "[SKIP] %s::%s\n", t->suite, t->name);
+            fprintf(stdout, "[SKIP] %s::%s\n", t->suite, t->name);
             break;
         case FAILED:
             failed++;
-            fprintf(stderr, "[FAIL] %s::%s: %s (%s:%d)\n", t->suite, t->name, why,
+            fprintf(stdout, "[FAIL] %s::%s: %s (%s:%d)\n", t->suite, t->name, why,
                     t->file, t->line);
             break;
         }
