@@ -1,0 +1,80 @@
+/* test_memlat.c - the chase visits every node in one cycle; plateaus are found. */
+#include <stdlib.h>
+
+#include "memlat.h"
+#include "test.h"
+
+TEST(memlat, chain_is_one_cycle_through_all_nodes)
+{
+    const size_t sizes[] = {2, 3, 17, 1000, 4096};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        struct node *nodes = memlat_alloc(n, false);
+        ASSERT_NOT_NULL(nodes);
+        ASSERT_EQ(memlat_link(nodes, n, 42 + k), 0);
+        ASSERT_EQ(memlat_cycle_length(nodes, n), n, "n = %zu", n);
+        free(nodes);
+    }
+}
+
+TEST(memlat, seed_changes_the_order_not_the_length)
+{
+    struct node *a = memlat_alloc(64, false), *b = memlat_alloc(64, false);
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    memlat_link(a, 64, 1);
+    memlat_link(b, 64, 2);
+    ASSERT_EQ(memlat_cycle_length(a, 64), 64);
+    ASSERT_EQ(memlat_cycle_length(b, 64), 64);
+    /* Two seeds giving the same cycle of 64 would be a 1-in-63! coincidence. */
+    const void *pa = *(void *const *)a, *pb = *(void *const *)b;
+    ASSERT((const char *)pa - (const char *)a != (const char *)pb - (const char *)b ||
+               *(void *const *)pa != *(void *const *)pb,
+           "seeds 1 and 2 gave the same chain start");
+    free(a);
+    free(b);
+}
+
+TEST(memlat, measure_returns_a_latency)
+{
+    double ns = memlat_measure(16 * 1024, 10000, 1, 1, false);
+    ASSERT(ns > 0 && ns < 1e6, "got %g ns", ns);
+    ASSERT(memlat_measure(32, 10, 1, 1, false) < 0, "a set of one node is refused");
+}
+
+/* A made-up curve with three levels and a transition between each. A point next
+ * to a jump is not flat, so each level's range stops one step short of it. */
+TEST(memlat, plateaus_of_a_synthetic_curve)
+{
+    const size_t kib[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384};
+    const double ns[] = {1.0, 1.0, 1.05, 1.0, 1.0, 2.5, 4.0, 4.1, 4.0, 4.2, 12, 40, 90, 92, 95};
+    struct memlat_plateau p[8];
+    int n = memlat_plateaus(kib, ns, 15, p, 8);
+    ASSERT_EQ(n, 3);
+    ASSERT_EQ(p[0].from_kib, 1);
+    ASSERT_EQ(p[0].to_kib, 8);
+    ASSERT_NEAR(p[0].ns, 1.0, 0.06);
+    ASSERT_EQ(p[1].from_kib, 128);
+    ASSERT_EQ(p[1].to_kib, 256);
+    ASSERT_NEAR(p[1].ns, 4.1, 0.11);
+    ASSERT_EQ(p[2].from_kib, 8192);
+    ASSERT_EQ(p[2].to_kib, 16384);
+    ASSERT_NEAR(p[2].ns, 93.5, 2);
+}
+
+TEST(memlat, no_plateau_in_a_steady_climb)
+{
+    const size_t kib[] = {1, 2, 4, 8, 16};
+    const double ns[] = {1, 2, 4, 8, 16};
+    struct memlat_plateau p[4];
+    ASSERT_EQ(memlat_plateaus(kib, ns, 5, p, 4), 0);
+}
+
+TEST(memlat, sysfs_levels_are_ordered)
+{
+    struct memlat_cache c[6];
+    int n = memlat_cache_levels(c, 6);
+    ASSERT(n >= 0 && n <= 6);
+    for (int i = 1; i < n; i++)
+        ASSERT_LE(c[i - 1].level, c[i].level);
+}
