@@ -10,6 +10,9 @@
 #   smoke_memlat := --max-kib 64          #   memcheck on the host, qemu when cross
 #   CHECKS := asm                         # extra checks: check_NAME is a command that
 #   check_asm := ./asm_table.sh --check   #   prints "N passed, N failed" (host only)
+#   CROSS_CHECKS := ...                   # the same, run on every ARCH; the command
+#                                         #   gets LAB_RUN (how to run a binary of this
+#                                         #   build) and LAB_EMULATED in its environment
 #   DEMOS := memlat                       # `make report`: demo_NAME is a command line;
 #   demo_memlat = $(B)/memlat --max-kib 65536   # its last line is the summary
 #   PLOTS := memlat                       # plots/<id>-NAME.gp draws <report>/NAME.tsv
@@ -114,6 +117,8 @@ check-run: all
 	@$(foreach p,$(SMOKE),\
 	  $(call RT,$(p),smoke) $(RUN) $(if $(HAVE_VALGRIND),$(MEMCHECK)) $(B)/$(p) $(smoke_$(p));)
 	@$(if $(EMULATED)$(SAN),,$(foreach c,$(CHECKS),$(call RT,$(c),runner) $(check_$(c));))
+	@$(foreach c,$(CROSS_CHECKS),\
+	  $(call RT,$(c),runner) env LAB_RUN='$(RUN)' LAB_EMULATED=$(EMULATED) $(check_$(c));)
 	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan check-tsan)
 
 # On the host, the runner's tests also run once built with ThreadSanitizer.
@@ -136,12 +141,14 @@ demo: programs
 	  ( cd $(OUT) && $(demo_$(d)) ) > $(OUT)/$(d).txt 2>&1; \
 	  echo "$$?" > $(OUT)/$(d).rc; tail -n 1 $(OUT)/$(d).txt;)
 	@$(foreach p,$(PLOTS),\
-	  gnuplot -e "in='$(OUT)/$(p).tsv'; out='$(OUT)/$(p)'" $(TOP)/plots/$(ID)-$(p).gp \
-	  && echo "   figure: $(subst $(TOP)/,,$(OUT))/$(p).png";)
+	  if [ -s $(OUT)/$(p).tsv ]; then \
+	    gnuplot -e "in='$(OUT)/$(p).tsv'; out='$(OUT)/$(p)'" $(TOP)/plots/$(ID)-$(p).gp \
+	    && echo "   figure: $(subst $(TOP)/,,$(OUT))/$(p).png"; \
+	  else echo "   no data for the $(p) figure ($(OUT)/$(p).tsv)"; fi;)
 
 # ---- targets that later issues fill in; each says so when it has nothing ----
 asm:
-	@$(if $(ASM_CMD),$(ASM_CMD),echo "$(ID): no instruction tables; nothing to do")
+	@$(if $(ASM_CMD),$(ASM_CMD) $(TOP)/build/asm/$(ID),echo "$(ID): no instruction tables; nothing to do")
 races:
 	@$(if $(wildcard races.tsv),echo "$(ID): races.tsv is present but the race matrix runner is not built yet" && false,echo "$(ID): no racy examples (no races.tsv); nothing to do")
 helgrind:

@@ -3,8 +3,9 @@
 #
 #   check.sh RUNNER_BIN [CRITERION_BIN]
 #
-# Runs selftest under our runner, under memcheck (if valgrind is here) and under
-# Criterion (if built), and checks counts and messages. Ends "N passed, N failed".
+# Runs selftest under our runner (through $LAB_RUN, e.g. qemu, when cross-built),
+# under memcheck (natively, if valgrind is here) and under Criterion (if built),
+# and checks counts and messages. Ends "N passed, N failed".
 set -u
 runner=$1 criterion=${2:-}
 pass=0 fail=0
@@ -12,10 +13,13 @@ t() { # t NAME COMMAND...: one check
     local name=$1; shift
     if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "selftest check failed: $name"; fi
 }
+run=${LAB_RUN:-}
+# The planted hang has a 1 s timeout; keep it short under qemu too.
+export LAB_TIMEOUT_SCALE=2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-"$runner" >"$log" 2>&1
+$run "$runner" >"$log" 2>&1
 rc=$?
 t "runner exits 1 when tests fail" [ "$rc" -eq 1 ]
 t "runner counts" grep -qx '4 passed, 5 failed, 1 skipped' "$log"
@@ -27,14 +31,14 @@ t "hang names the test" grep -q '\[FAIL\] selftest::hang: timed out after' "$log
 t "skip is reported" grep -q '\[SKIP\] selftest::skipped' "$log"
 t "skip reason is printed" grep -q 'skipped: skips cleanly' "$log"
 
-"$runner" --filter 'selftest/pass_*' >"$log" 2>&1
+$run "$runner" --filter 'selftest/pass_*' >"$log" 2>&1
 t "filter selects one test" grep -qx '1 passed, 0 failed' "$log"
 
-"$runner" --no-such-flag >"$log" 2>&1
+$run "$runner" --no-such-flag >"$log" 2>&1
 t "bad runner flag exits 2" [ $? -eq 2 ]
 
 if command -v valgrind >/dev/null 2>&1 && [ -z "${LAB_EMULATED:-}" ]; then
-    LAB_TIMEOUT_SCALE=2 valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite \
+    valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite \
         --error-exitcode=99 --quiet "$runner" >"$log" 2>&1
     t "memcheck turns the leak into a failure" grep -qx '3 passed, 6 failed, 1 skipped' "$log"
     t "memcheck failure is attributed to the leaking test" \
