@@ -15,7 +15,9 @@
 #                                         #   build) and LAB_EMULATED in its environment
 #   DEMOS := memlat                       # `make report`: demo_NAME is a command line;
 #   demo_memlat = $(B)/memlat --max-kib 65536   # its last line is the summary
-#   PLOTS := memlat                       # plots/<id>-NAME.gp draws <report>/NAME.tsv
+#   PLOTS := memlat                       # plots/<id>-NAME.gp draws <report>/NAME.tsv;
+#                                         #   the figure is also kept in figures/ for
+#                                         #   the README, labelled with machine and date
 #   include ../../common/mk/chapter.mk
 #
 # Targets: all (default), check, check-run, demo, asm, races, helgrind, bench,
@@ -43,26 +45,26 @@ RUNNER_OBJ := $(BUILD)/libcommon/obj/test_runner.o
 
 $(BUILD)/libcommon/obj/%.o: $(TOP)/common/src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(LIBCOMMON): $(COMMON_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@) $(AR) rcs $@ $^
 
 # ---- programs --------------------------------------------------------------
 PROGRAM_BINS := $(addprefix $(B)/,$(PROGRAMS))
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -MMD -MP -c $< -o $@
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -MMD -MP -c $< -o $@
 
 # The same source without its main(), for the tests that call into it.
 $(B)/obj/%.nomain.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -DLAB_NO_MAIN -MMD -MP -c $< -o $@
+	$(call say,CC,$< (no main)) $(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -DLAB_NO_MAIN -MMD -MP -c $< -o $@
 
 $(PROGRAM_BINS): $(B)/%: $(B)/obj/%.o $(LIBCOMMON)
-	$(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
 
 # ---- tests: our runner everywhere, Criterion on the host -------------------
 RUNNER_TESTS := $(addprefix $(B)/tests/,$(TEST_NAMES))
@@ -75,21 +77,21 @@ test_code = $(if $(filter $(1:test_%=%),$(PROGRAMS)),$(B)/obj/$(1:test_%=%).noma
 
 $(B)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -I. -MMD -MP -c $< -o $@
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) -I. -MMD -MP -c $< -o $@
 
 $(B)/obj/tests/%.crit.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -I. -DLAB_TEST_CRITERION $(CRITERION_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$< (Criterion)) $(CC) $(CFLAGS_ALL) -I. -DLAB_TEST_CRITERION $(CRITERION_CFLAGS) -MMD -MP -c $< -o $@
 
 .SECONDARY:
 .SECONDEXPANSION:
 $(B)/tests/%: $(B)/obj/tests/%.o $$(call test_code,$$*) $(RUNNER_OBJ) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
 
 $(B)/tests/%.criterion: $(B)/obj/tests/%.crit.o $$(call test_code,$$*) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) $(CRITERION_LIBS) -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) $(CRITERION_LIBS) -o $@
 
 .PHONY: all programs tests check check-run check-tsan demo asm races helgrind \
         bench perf fuzz clean
@@ -143,7 +145,9 @@ demo: programs
 	@$(foreach p,$(PLOTS),\
 	  if [ -s $(OUT)/$(p).tsv ]; then \
 	    gnuplot -e "in='$(OUT)/$(p).tsv'; out='$(OUT)/$(p)'" $(TOP)/plots/$(ID)-$(p).gp \
-	    && echo "   figure: $(subst $(TOP)/,,$(OUT))/$(p).png"; \
+	    && echo "   figure: $(subst $(TOP)/,,$(OUT))/$(p).png" \
+	    && mkdir -p figures && cp $(OUT)/$(p).png $(OUT)/$(p).svg figures/ \
+	    && echo "$(p).png, $(p).svg: made by make report on $$(uname -m), $$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $$(nproc) CPUs, $$(date -u +%Y-%m-%d)" > figures/$(p).txt; \
 	  else echo "   no data for the $(p) figure ($(OUT)/$(p).tsv)"; fi;)
 
 # ---- targets that later issues fill in; each says so when it has nothing ----

@@ -67,6 +67,15 @@ CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(CFLAGS)
 LDFLAGS_ALL = -pthread $(LDFLAGS_BASE) $(LDFLAGS)
 LDLIBS_ALL = $(LDLIBS) -lm
 
+# Quiet build lines ("  CC  litmus.c"); V=1 shows the full commands.
+ifeq ($(V),1)
+  Q :=
+  say :=
+else
+  Q := @
+  say = @printf '  %-5s %s\n' '$(1)' '$(subst $(TOP)/,,$(2))';
+endif
+
 # Seconds a single test binary or program run may take before it is killed.
 RUN_TIMEOUT ?= 900
 
