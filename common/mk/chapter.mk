@@ -12,7 +12,8 @@
 #   check_asm := ./asm_table.sh --check   #   prints "N passed, N failed" (host only)
 #   CROSS_CHECKS := ...                   # the same, run on every ARCH; the command
 #                                         #   gets LAB_RUN (how to run a binary of this
-#                                         #   build) and LAB_EMULATED in its environment
+#                                         #   build), LAB_EMULATED and LAB_SAN in its
+#                                         #   environment
 #   DEMOS := memlat                       # `make report`: demo_NAME is a command line;
 #   demo_memlat = $(B)/memlat --max-kib 65536   # its last line is the summary
 #   PLOTS := memlat                       # plots/<id>-NAME.gp draws <report>/NAME.tsv;
@@ -120,7 +121,7 @@ check-run: all
 	  $(call RT,$(p),smoke) $(RUN) $(if $(HAVE_VALGRIND),$(MEMCHECK)) $(B)/$(p) $(smoke_$(p));)
 	@$(if $(EMULATED)$(SAN),,$(foreach c,$(CHECKS),$(call RT,$(c),runner) $(check_$(c));))
 	@$(foreach c,$(CROSS_CHECKS),\
-	  $(call RT,$(c),runner) env LAB_RUN='$(RUN)' LAB_EMULATED=$(EMULATED) $(check_$(c));)
+	  $(call RT,$(c),runner) env LAB_RUN='$(RUN)' LAB_EMULATED=$(EMULATED) LAB_SAN=$(SAN) $(check_$(c));)
 	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan check-tsan)
 
 # On the host, the runner's tests also run once built with ThreadSanitizer.
@@ -156,7 +157,7 @@ asm:
 races:
 	@$(if $(wildcard races.tsv),echo "$(ID): races.tsv is present but the race matrix runner is not built yet" && false,echo "$(ID): no racy examples (no races.tsv); nothing to do")
 helgrind:
-	@$(if $(wildcard races.tsv),echo "$(ID): helgrind reports need the race matrix runner, not built yet" && false,echo "$(ID): no racy examples; nothing to do")
+	@$(if $(wildcard races.tsv),echo "$(ID): helgrind reports need the race matrix runner (not built yet)" && false,echo "$(ID): no racy examples; nothing to do")
 bench:
 	@echo "$(ID): no benchmarks yet (the benchmark harness is not built yet); nothing to do"
 perf:

@@ -77,22 +77,26 @@ fns=$(grep -oE '(LOAD|STORE|XCHG|CAS|FADD|FENCE)\([a-z_]+' "$here/atomics.c" | g
     done
 } >"$out/atomics.md"
 
-# hello.c: lines of assembly per target and optimisation level, as the book counts them.
+# hello.c: lines of assembly per target and optimisation level, as the book
+# counts them, and the size of the linked, stripped program.
 {
-    echo "# Lines of assembly of hello.c (gcc -S, including directives)"
+    echo "# hello.c per target: lines of assembly (gcc -S, directives included) and stripped binary size"
     echo
-    echo "| target | -O0 | -O2 |"
-    echo "|---|---|---|"
+    echo "| target | asm lines -O0 | asm lines -O2 | binary -O0 | binary -O2 |"
+    echo "|---|---|---|---|---|"
     for t in "x86-64|gcc|" "aarch64|aarch64-linux-gnu-gcc|" "armv7|arm-linux-gnueabihf-gcc|-marm -mcpu=cortex-a7"; do
         IFS='|' read -r name cc flags <<<"$t"
         command -v "$cc" >/dev/null 2>&1 || continue
-        row="| $name |"
+        lines="" bytes=""
         for o in -O0 -O2; do
             # shellcheck disable=SC2086
             "$cc" -std=c11 $flags $o -S -o "$out/s/hello$o.$name.s" "$here/../hello.c"
-            row="$row $(wc -l <"$out/s/hello$o.$name.s") |"
+            # shellcheck disable=SC2086
+            "$cc" -std=c11 $flags $o -s -o "$out/s/hello$o.$name" "$here/../hello.c"
+            lines="$lines $(wc -l <"$out/s/hello$o.$name.s") |"
+            bytes="$bytes $(wc -c <"$out/s/hello$o.$name") |"
         done
-        echo "$row"
+        echo "| $name |$lines$bytes"
     done
 } >"$out/hello.md"
 

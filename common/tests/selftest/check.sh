@@ -14,6 +14,13 @@ t() { # t NAME COMMAND...: one check
     if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "selftest check failed: $name"; fi
 }
 run=${LAB_RUN:-}
+if [ -n "${LAB_SAN:-}" ]; then
+    # ASan and TSan turn the planted crash and leak into reports of their own,
+    # with their own exit codes: the verdicts below are for plain builds.
+    echo "selftest: not run in a SAN=$LAB_SAN build"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
 # The planted hang has a 1 s timeout; keep it short under qemu too.
 export LAB_TIMEOUT_SCALE=2
 log=$(mktemp)
