@@ -46,6 +46,20 @@ bool lab_under_tsan(void)
 #endif
 }
 
+/* How much slower than native this run is, as the product of the factors of
+ * the environments it runs in (each factor given for valgrind, qemu, TSan). */
+static double slower_by(double valgrind, double emulated, double tsan)
+{
+    double f = 1;
+    if (lab_under_valgrind())
+        f *= valgrind;
+    if (lab_emulated())
+        f *= emulated;
+    if (lab_under_tsan())
+        f *= tsan;
+    return f;
+}
+
 double lab_slowdown(void)
 {
     const char *v = getenv("LAB_TIMEOUT_SCALE");
@@ -54,25 +68,11 @@ double lab_slowdown(void)
         if (s > 0)
             return s;
     }
-    double s = 1;
-    if (lab_under_valgrind())
-        s *= 30;
-    if (lab_emulated())
-        s *= 10;
-    if (lab_under_tsan())
-        s *= 5;
-    return s;
+    return slower_by(30, 10, 5);
 }
 
 unsigned long lab_scaled(unsigned long n)
 {
-    unsigned long div = 1;
-    if (lab_under_valgrind())
-        div *= 50;
-    if (lab_emulated())
-        div *= 10;
-    if (lab_under_tsan())
-        div *= 10;
-    unsigned long r = n / div;
+    unsigned long r = (unsigned long)((double)n / slower_by(50, 10, 10));
     return r > 0 ? r : 1;
 }
