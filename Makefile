@@ -17,12 +17,12 @@ id_of = $(firstword $(subst -, ,$(notdir $(1))))
 IDS := $(foreach d,$(CHAPTER_DIRS),$(call id_of,$(d)))
 dir_of = $(firstword $(foreach d,$(CHAPTER_DIRS),$(if $(filter $(1),$(call id_of,$(d))),$(d))))
 # Every place with tests: the shared harness first, then the chapters.
-CHECK_DIRS := common $(CHAPTER_DIRS)
+CHECK_DIRS := common bench $(CHAPTER_DIRS)
 
 SUBMAKE := $(MAKE) --no-print-directory ARCH=$(ARCH) SAN=$(SAN)
 
 .PHONY: all check report deps deps-bench help clean races helgrind bench plots \
-        $(IDS) $(addprefix check-,common $(IDS)) $(addprefix races-,$(IDS)) \
+        $(IDS) $(addprefix check-,common bench $(IDS)) $(addprefix races-,$(IDS)) \
         $(addprefix helgrind-,$(IDS)) $(addprefix bench-,$(IDS)) \
         $(addprefix perf-,$(IDS)) $(addprefix asm-,$(IDS))
 
@@ -43,6 +43,8 @@ check: deps
 
 check-common: deps
 	@$(SUBMAKE) -C common check
+check-bench: deps
+	@$(SUBMAKE) -C bench check
 $(addprefix check-,$(IDS)): check-%: deps
 	@$(SUBMAKE) -C $(call dir_of,$*) check
 

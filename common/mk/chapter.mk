@@ -16,6 +16,10 @@
 #                                         #   environment
 #   DEMOS := memlat                       # `make report`: demo_NAME is a command line;
 #   demo_memlat = $(B)/memlat --max-kib 65536   # its last line is the summary
+#   bench/<id>/bench_X.c                  # benchmarks (bench/include/bench.h), built on
+#                                         #   the host; bench_X links program X's code;
+#   PEERS_bench_X := counters.cc          #   C++ shims from bench/peers/ and
+#   LDLIBS_bench_X := -lck                #   peer libraries it needs
 #   PLOTS := memlat                       # plots/<id>-NAME.gp draws <report>/NAME.tsv;
 #                                         #   the figure is also kept in figures/ for
 #                                         #   the README, labelled with machine and date
@@ -52,6 +56,23 @@ $(LIBCOMMON): $(COMMON_OBJS)
 	@rm -f $@
 	$(call say,AR,$@) $(AR) rcs $@ $^
 
+# ---- the benchmark harness of bench/ ---------------------------------------
+LIBBENCH_SRCS := $(wildcard $(TOP)/bench/src/*.c)
+LIBBENCH_OBJS := $(patsubst $(TOP)/bench/src/%.c,$(BUILD)/libbench/obj/%.o,$(LIBBENCH_SRCS))
+LIBBENCH := $(BUILD)/libbench/libbench.a
+# What the result files record as the build's flags.
+FLAGS_DESC := $(CC) $(CSTD) $(OPT) -pthread $(SANFLAGS)
+
+$(BUILD)/libbench/obj/%.o: $(TOP)/bench/src/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) '-DLAB_BUILD_FLAGS="$(FLAGS_DESC)"' -MMD -MP -c $< -o $@
+
+$(LIBBENCH): $(LIBBENCH_OBJS)
+	@rm -f $@
+	$(call say,AR,$@) $(AR) rcs $@ $^
+
+LIBS := $(LIBBENCH) $(LIBCOMMON)
+
 # ---- programs --------------------------------------------------------------
 PROGRAM_BINS := $(addprefix $(B)/,$(PROGRAMS))
 
@@ -86,17 +107,44 @@ $(B)/obj/tests/%.crit.o: tests/%.c
 
 .SECONDARY:
 .SECONDEXPANSION:
-$(B)/tests/%: $(B)/obj/tests/%.o $$(call test_code,$$*) $(RUNNER_OBJ) $(LIBCOMMON)
+$(B)/tests/%: $(B)/obj/tests/%.o $$(call test_code,$$*) $(RUNNER_OBJ) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
 
-$(B)/tests/%.criterion: $(B)/obj/tests/%.crit.o $$(call test_code,$$*) $(LIBCOMMON)
+$(B)/tests/%.criterion: $(B)/obj/tests/%.crit.o $$(call test_code,$$*) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) $(CRITERION_LIBS) -o $@
 
-.PHONY: all programs tests check check-run check-tsan demo asm races helgrind \
+# ---- benchmarks: bench/<id>/bench_X.c, host builds only (peers are host-only) --
+BENCH_DIR := $(TOP)/bench/$(ID)
+ifeq ($(EMULATED)$(SAN),)
+  BENCH_NAMES := $(basename $(notdir $(wildcard $(BENCH_DIR)/bench_*.c)))
+endif
+BENCH_BINS := $(addprefix $(B)/bench/,$(BENCH_NAMES))
+BENCH_OUT := $(TOP)/build/bench/$(VARIANT)
+bench_code = $(if $(filter $(1:bench_%=%),$(PROGRAMS)),$(B)/obj/$(1:bench_%=%).nomain.o)
+bench_peers = $(patsubst %.cc,$(B)/obj/peers/%.o,$(PEERS_$(1)))
+
+$(B)/obj/bench/%.o: $(BENCH_DIR)/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) -I. -I$(TOP)/bench/peers -MMD -MP -c $< -o $@
+
+$(B)/obj/peers/%.o: $(TOP)/bench/peers/%.cc
+	@mkdir -p $(@D)
+	$(call say,CXX,$<) $(CROSS)g++ -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread \
+	  -I$(TOP)/bench/peers -MMD -MP -c $< -o $@
+
+$(B)/bench/%: $(B)/obj/bench/%.o $$(call bench_code,$$*) $$(call bench_peers,$$*) $(LIBS)
+	@mkdir -p $(@D)
+	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) \
+	  $(if $(PEERS_$*),-lstdc++) -o $@
+
+BENCH_ENV = LAB_GIT_REV=$$(git -C $(TOP) rev-parse --short HEAD 2>/dev/null)
+
+.PHONY: all programs tests benches check check-run check-tsan demo asm races helgrind \
         bench perf fuzz clean
-all: programs tests
+all: programs tests benches
+benches: $(BENCH_BINS)
 programs: $(PROGRAM_BINS)
 tests: $(RUNNER_TESTS) $(CRITERION_TESTS)
 
@@ -120,6 +168,8 @@ check-run: all
 	@$(foreach p,$(SMOKE),\
 	  $(call RT,$(p),smoke) $(RUN) $(if $(HAVE_VALGRIND),$(MEMCHECK)) $(B)/$(p) $(smoke_$(p));)
 	@$(if $(EMULATED)$(SAN),,$(foreach c,$(CHECKS),$(call RT,$(c),runner) $(check_$(c));))
+	@$(foreach b,$(BENCH_NAMES),$(call RT,$(b),smoke) env $(BENCH_ENV) \
+	  $(B)/bench/$(b) --quick --out $(B)/bench-smoke;)
 	@$(foreach c,$(CROSS_CHECKS),\
 	  $(call RT,$(c),runner) env LAB_RUN='$(RUN)' LAB_EMULATED=$(EMULATED) LAB_SAN=$(SAN) $(check_$(c));)
 	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan check-tsan)
@@ -158,8 +208,14 @@ races:
 	@$(if $(wildcard races.tsv),echo "$(ID): races.tsv is present but the race matrix runner is not built yet" && false,echo "$(ID): no racy examples (no races.tsv); nothing to do")
 helgrind:
 	@$(if $(wildcard races.tsv),echo "$(ID): helgrind reports need the race matrix runner (not built yet)" && false,echo "$(ID): no racy examples; nothing to do")
-bench:
-	@echo "$(ID): no benchmarks yet (the benchmark harness is not built yet); nothing to do"
+bench: $(if $(EMULATED)$(SAN),,benches)
+ifneq ($(EMULATED)$(SAN),)
+	@echo "$(ID): benchmarks run on the host build only (timings under qemu or a sanitizer mean nothing)"
+else
+	@$(if $(BENCH_NAMES),,echo "$(ID): no benchmarks; nothing to do")
+	@set -e; $(foreach b,$(BENCH_NAMES),echo "== $(ID)/$(b)"; \
+	  env $(BENCH_ENV) $(B)/bench/$(b) --out $(BENCH_OUT) $(if $(BENCH_QUICK),--quick);)
+endif
 perf:
 	@echo "$(ID): no perf targets yet; nothing to do"
 fuzz:
@@ -168,4 +224,5 @@ fuzz:
 clean:
 	rm -rf $(B) $(RESULTS)
 
--include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(BUILD)/libcommon/obj/*.d)
+-include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(B)/obj/bench/*.d $(B)/obj/peers/*.d \
+  $(BUILD)/libcommon/obj/*.d $(BUILD)/libbench/obj/*.d)

@@ -53,16 +53,16 @@ AR := $(CROSS)ar
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror
 CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L
-CFLAGS_BASE := $(CSTD) $(WARN) -g -pthread -I$(TOP)/common/include
+CFLAGS_BASE := $(CSTD) $(WARN) -g -pthread -I$(TOP)/common/include -I$(TOP)/bench/include
 ifeq ($(SAN),tsan)
   OPT := -O1
-  CFLAGS_BASE += -fsanitize=thread
-  LDFLAGS_BASE := -fsanitize=thread
+  SANFLAGS := -fsanitize=thread
 else ifeq ($(SAN),asan)
   OPT := -O1
-  CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer
-  LDFLAGS_BASE := -fsanitize=address,undefined
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
+CFLAGS_BASE += $(SANFLAGS)
+LDFLAGS_BASE := $(SANFLAGS)
 CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(CFLAGS)
 LDFLAGS_ALL = -pthread $(LDFLAGS_BASE) $(LDFLAGS)
 LDLIBS_ALL = $(LDLIBS) -lm
