@@ -57,8 +57,10 @@ $(addprefix $(1)-,$(IDS)): $(1)-%:
 endef
 $(foreach v,races helgrind bench perf asm,$(eval $(call per_chapter_verb,$(v))))
 
+# Figures from the data already made (by make bench or make report), into
+# build/plots/<id>/; a missing data file is named with the command that makes it.
 plots:
-	@echo "plots: figures are drawn by 'make report' (build/report/<id>/*.png); the benchmark plots arrive with the benchmark harness"
+	@status=0; for d in $(CHAPTER_DIRS); do $(SUBMAKE) -C $$d plots || status=1; done; exit $$status
 
 fuzz-%:
 	@echo "fuzz-$*: no fuzz target named '$*' (fuzz targets arrive with the property engine)"; exit 1

@@ -1,9 +1,9 @@
 # ch01-memlat.gp - load latency against working-set size (memlat --tsv).
-#   gnuplot -e "in='memlat.tsv'; out='memlat'" plots/ch01-memlat.gp
-# Writes out.png and out.svg. No timestamps, so the SVG is stable between runs.
+# Data: memlat.tsv (kib, ns_per_load), made by `make report` or
+#   build/x86_64/ch01-machine/memlat --tsv memlat.tsv
 if (!exists("in"))  in  = 'memlat.tsv'
 if (!exists("out")) out = 'memlat'
-set datafile separator "\t"
+load style
 set title "Latency of one dependent load, by working-set size (pointer chase)"
 set xlabel "working set"
 set ylabel "ns per load"
@@ -11,13 +11,9 @@ set logscale x 2
 set logscale y 10
 set format x "%.0b %BB"
 set xtics 4
-set grid xtics ytics mytics
 set key off
-set style data linespoints
-set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
-set output out.'.png'
-plot in using ($1*1024):2 pt 7 ps 0.6 lw 2 lc rgb "#1f77b4"
-set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,10"
-set output out.'.svg'
+@png
+plot in using ($1*1024):2 with linespoints ls 1
+@svg
 replot
 unset output

@@ -406,7 +406,7 @@ int bench_end(struct bench_run *run)
                     r->compared ? bench_verdict_name(r->vs_baseline.verdict) : "-");
         }
         fclose(f);
-        printf("bench: %s\n", path);
+        printf("# results: %s\n", path);
     }
     if (run->n_ratios > 0) {
         snprintf(path, sizeof path, "%s/%s.ratios.tsv", dir, run->suite);
@@ -419,6 +419,18 @@ int bench_end(struct bench_run *run)
             fclose(f);
         }
     }
+    /* The summary line: the ratios when there are any, else the estimates. */
+    printf("%s/%s:", run->chapter, run->suite);
+    for (size_t i = 0; i < run->n_ratios; i++)
+        printf("%s %s vs %s %.2fx [%.2f, %.2f]", i ? ";" : "", run->ratios[i].a, run->ratios[i].b,
+               run->ratios[i].r.point, run->ratios[i].r.lo, run->ratios[i].r.hi);
+    for (size_t i = 0; run->n_ratios == 0 && i < run->n_results; i++) {
+        char est[32];
+        format_time(est, sizeof est, run->results[i]->a.estimate.point);
+        printf("%s %s %s [%.3g, %.3g]", i ? ";" : "", run->results[i]->id, est,
+               run->results[i]->a.estimate.lo, run->results[i]->a.estimate.hi);
+    }
+    printf("%s\n", run->n_results ? "" : " no benchmark matched");
     for (size_t i = 0; i < run->n_results; i++) {
         free(run->results[i]->per_iter);
         free(run->results[i]->samples);

@@ -20,9 +20,11 @@
 #                                         #   the host; bench_X links program X's code;
 #   PEERS_bench_X := counters.cc          #   C++ shims from bench/peers/ and
 #   LDLIBS_bench_X := -lck                #   peer libraries it needs
-#   PLOTS := memlat                       # plots/<id>-NAME.gp draws <report>/NAME.tsv;
-#                                         #   the figure is also kept in figures/ for
-#                                         #   the README, labelled with machine and date
+#   PLOTS := memlat                       # plots/<id>-NAME.gp draws NAME's data: the
+#   plotdata_memlat = FILES               #   first of FILES that exists (default
+#   plothint_memlat = make report         #   <report>/NAME.tsv; the hint names what
+#                                         #   makes it); the figure is also kept in
+#                                         #   figures/ with the machine and date
 #   include ../../common/mk/chapter.mk
 #
 # Targets: all (default), check, check-run, demo, asm, races, helgrind, bench,
@@ -141,7 +143,7 @@ $(B)/bench/%: $(B)/obj/bench/%.o $$(call bench_code,$$*) $$(call bench_peers,$$*
 
 BENCH_ENV = LAB_GIT_REV=$$(git -C $(TOP) rev-parse --short HEAD 2>/dev/null)
 
-.PHONY: all programs tests benches check check-run check-tsan demo asm races helgrind \
+.PHONY: all programs tests benches plots check check-run check-tsan demo asm races helgrind \
         bench perf fuzz clean
 all: programs tests benches
 benches: $(BENCH_BINS)
@@ -186,20 +188,25 @@ check-tsan: tests
 	@$(foreach t,$(TEST_NAMES),$(call RT,$(t),tsan) $(RUN) $(B)/tests/$(t);)
 
 # ---- report demos ----------------------------------------------------------
-demo: programs
+demo: programs benches
 	@mkdir -p $(OUT)
 	@$(if $(DEMOS),,echo "$(ID): no demos")
 	@$(foreach d,$(DEMOS),\
 	  echo "== $(ID)/$(d): $(subst $(TOP)/,,$(demo_$(d)))"; \
 	  ( cd $(OUT) && $(demo_$(d)) ) > $(OUT)/$(d).txt 2>&1; \
 	  echo "$$?" > $(OUT)/$(d).rc; tail -n 1 $(OUT)/$(d).txt;)
-	@$(foreach p,$(PLOTS),\
-	  if [ -s $(OUT)/$(p).tsv ]; then \
-	    gnuplot -e "in='$(OUT)/$(p).tsv'; out='$(OUT)/$(p)'" $(TOP)/plots/$(ID)-$(p).gp \
-	    && echo "   figure: $(subst $(TOP)/,,$(OUT))/$(p).png" \
-	    && mkdir -p figures && cp $(OUT)/$(p).png $(OUT)/$(p).svg figures/ \
-	    && echo "$(p).png, $(p).svg: made by make report on $$(uname -m), $$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $$(nproc) CPUs, $$(date -u +%Y-%m-%d)" > figures/$(p).txt; \
-	  else echo "   no data for the $(p) figure ($(OUT)/$(p).tsv)"; fi;)
+	@$(foreach p,$(PLOTS),$(call PLOT,$(p),$(OUT)/$(p)) || true;)
+
+# PLOT draws figure p into $(2).png/.svg from the first of its data files that
+# exists (plotdata_p, default $(OUT)/p.tsv) and keeps a snapshot in figures/.
+plot_data = $(or $(plotdata_$(1)),$(OUT)/$(1).tsv)
+PLOT = $(MK)/plot.sh $(TOP)/plots/$(ID)-$(1).gp $(2) figures '$(or $(plothint_$(1)),make report)' \
+       $(call plot_data,$(1))
+
+plots:
+	@$(if $(PLOTS),,echo "$(ID): no figures")
+	@status=0; $(foreach p,$(PLOTS),$(call PLOT,$(p),$(TOP)/build/plots/$(ID)/$(p)) || status=1;) \
+	 exit $$status
 
 # ---- targets that later issues fill in; each says so when it has nothing ----
 asm:

@@ -1,0 +1,16 @@
+# style.gp - the one look of every figure; each plots/<id>-<name>.gp loads it.
+# Sets the colours, font, grid and the two terminals; a script then calls
+# `set output out.'.png'` / `.svg` through the macros below:
+#   @png; plot ...; @svg; replot; unset output
+set datafile separator "\t"
+set grid xtics ytics lc rgb "#dddddd"
+set border 3 lc rgb "#555555"
+set tics nomirror
+set key top left box opaque
+set style line 1 lc rgb "#1f77b4" lw 2 pt 7 ps 0.6
+set style line 2 lc rgb "#d62728" lw 2 pt 5 ps 0.6
+set style line 3 lc rgb "#2ca02c" lw 2 pt 9 ps 0.6
+set style line 4 lc rgb "#ff7f0e" lw 2 pt 11 ps 0.6
+set style line 5 lc rgb "#9467bd" lw 2 pt 13 ps 0.6
+png = "set terminal pngcairo size 900,520 enhanced font 'DejaVu Sans,10'; set output out.'.png'"
+svg = "set terminal svg size 900,520 dynamic enhanced font 'DejaVu Sans,10'; set output out.'.svg'"
