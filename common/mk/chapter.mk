@@ -20,6 +20,8 @@
 #                                         #   the host; bench_X links program X's code;
 #   PEERS_bench_X := counters.cc          #   C++ shims from bench/peers/ and
 #   LDLIBS_bench_X := -lck                #   peer libraries it needs
+#   PERF := branch                        # make perf-<id>: perf_NAME is a command to
+#   perf_branch = $(B)/branch             #   profile (perf stat/record, or cachegrind)
 #   PLOTS := memlat                       # plots/<id>-NAME.gp draws NAME's data: the
 #   plotdata_memlat = FILES               #   first of FILES that exists (default
 #   plothint_memlat = make report         #   <report>/NAME.tsv; the hint names what
@@ -223,8 +225,13 @@ else
 	@set -e; $(foreach b,$(BENCH_NAMES),echo "== $(ID)/$(b)"; \
 	  env $(BENCH_ENV) $(B)/bench/$(b) --out $(BENCH_OUT) $(if $(BENCH_QUICK),--quick);)
 endif
-perf:
-	@echo "$(ID): no perf targets yet; nothing to do"
+# make perf-<id>: PERF lists names, perf_NAME the command (programs as $(B)/prog).
+PERF_OUT := $(TOP)/build/perf/$(VARIANT)/$(ID)
+perf: programs
+	@$(if $(PERF),,echo "$(ID): no perf targets; nothing to do")
+	@$(if $(EMULATED),echo "$(ID): perf runs on the host build only" && false)
+	@set -e; $(foreach p,$(PERF),echo "== $(ID)/$(p): $(subst $(TOP)/,,$(perf_$(p)))"; \
+	  $(MK)/perf.sh $(PERF_OUT) $(p) -- $(perf_$(p));)
 fuzz:
 	@echo "$(ID): no fuzz targets; nothing to do"
 
