@@ -49,11 +49,15 @@ struct job {
     uint64_t iters;
 };
 
+/* The loop bound is copied into a local: a store through c could alias
+ * job->iters as far as the compiler knows, which would reload it from memory on
+ * every iteration. */
 static void *increment_rmw(size_t id, void *arg)
 {
     struct job *job = arg;
     _Atomic uint64_t *c = job->counters[id];
-    for (uint64_t i = 0; i < job->iters; i++)
+    uint64_t n = job->iters;
+    for (uint64_t i = 0; i < n; i++)
         atomic_fetch_add_explicit(c, 1, memory_order_relaxed); /* relaxed: no other data */
     return NULL;
 }
@@ -62,7 +66,8 @@ static void *increment_store(size_t id, void *arg)
 {
     struct job *job = arg;
     _Atomic uint64_t *c = job->counters[id];
-    for (uint64_t i = 0; i < job->iters; i++) {
+    uint64_t n = job->iters;
+    for (uint64_t i = 0; i < n; i++) {
         /* relaxed: only this thread writes c; atomicity keeps each store real */
         uint64_t v = atomic_load_explicit(c, memory_order_relaxed);
         atomic_store_explicit(c, v + 1, memory_order_relaxed);
