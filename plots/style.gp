@@ -12,5 +12,8 @@ set style line 2 lc rgb "#d62728" lw 2 pt 5 ps 0.6
 set style line 3 lc rgb "#2ca02c" lw 2 pt 9 ps 0.6
 set style line 4 lc rgb "#ff7f0e" lw 2 pt 11 ps 0.6
 set style line 5 lc rgb "#9467bd" lw 2 pt 13 ps 0.6
+set style line 6 lc rgb "#8c564b" lw 2 pt 4 ps 0.6 dt 2
+set style line 7 lc rgb "#17becf" lw 2 pt 6 ps 0.6 dt 2
+set style line 8 lc rgb "#7f7f7f" lw 2 pt 8 ps 0.6 dt 2
 png = "set terminal pngcairo size 900,520 enhanced font 'DejaVu Sans,10'; set output out.'.png'"
 svg = "set terminal svg size 900,520 dynamic enhanced font 'DejaVu Sans,10'; set output out.'.svg'"

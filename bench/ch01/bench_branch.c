@@ -19,8 +19,9 @@ struct buffers {
     uint64_t want;
 };
 
-static void *setup(const struct bench_params *p)
+static void *setup(const struct bench_params *p, const void *arg)
 {
+    (void)arg;
     (void)p;
     struct buffers *b = malloc(sizeof *b);
     if (b == NULL)

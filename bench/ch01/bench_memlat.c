@@ -16,8 +16,9 @@ struct chase {
     struct node *nodes, *at;
 };
 
-static void *setup(const struct bench_params *p)
+static void *setup(const struct bench_params *p, const void *arg)
 {
+    (void)arg;
     struct chase *c = malloc(sizeof *c);
     size_t n = (size_t)p->size * 1024 / 64;
     if (c == NULL || (c->nodes = memlat_alloc(n, false)) == NULL ||

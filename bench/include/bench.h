@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "stats.h"
 
@@ -45,7 +46,8 @@ struct bench_def {
     const char *name;                                /* "rmw/packed" */
     const char *impl;                                /* NULL or "ours"; else the peer's name */
     struct bench_params params;
-    void *(*setup)(const struct bench_params *p);    /* optional: state for the routine */
+    const void *arg;                                 /* passed to setup as it is */
+    void *(*setup)(const struct bench_params *p, const void *arg); /* optional: state */
     void (*routine)(void *state, uint64_t iters);    /* runs `iters` iterations */
     void (*teardown)(void *state);                   /* optional */
 };
@@ -74,6 +76,14 @@ const struct bench_result *bench_one(struct bench_run *run, const struct bench_d
 /* Prints and records estimate(a) / estimate(b) with its interval; NULL
  * arguments are skipped (a filtered-out side). */
 void bench_vs(struct bench_run *run, const struct bench_result *a, const struct bench_result *b);
+
+/* Ratio of a to b as bench_vs computes it, without printing or recording. */
+struct bench_estimate bench_ratio_of(const struct bench_run *run, const struct bench_result *a,
+                                     const struct bench_result *b);
+
+/* Opens DIR/<chapter>/<suite>.<name>.tsv for data a benchmark derives itself
+ * (for a figure), with the same header as the results; NULL on failure. */
+FILE *bench_open_extra(struct bench_run *run, const char *name);
 
 /* True in the quick profile, for benchmarks that shrink their sizes too. */
 bool bench_quick(const struct bench_run *run);

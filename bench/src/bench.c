@@ -15,6 +15,14 @@
 #include "clock.h"
 #include "env.h"
 
+#if defined(__clang__)
+#define COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define COMPILER "gcc " __VERSION__
+#else
+#define COMPILER "unknown compiler"
+#endif
+
 #ifndef LAB_BUILD_FLAGS
 #define LAB_BUILD_FLAGS "(not recorded)"
 #endif
@@ -265,7 +273,7 @@ const struct bench_result *bench_one(struct bench_run *run, const struct bench_d
         free(r);
         return NULL;
     }
-    void *state = d->setup ? d->setup(&d->params) : NULL;
+    void *state = d->setup ? d->setup(&d->params, d->arg) : NULL;
     if (d->setup && state == NULL) {
         fprintf(stderr, "bench: %s: setup failed\n", r->id);
         run->failures++;
@@ -328,6 +336,12 @@ const struct bench_result *bench_one(struct bench_run *run, const struct bench_d
     return r;
 }
 
+struct bench_estimate bench_ratio_of(const struct bench_run *run, const struct bench_result *a,
+                                     const struct bench_result *b)
+{
+    return bench_ratio(a->samples, a->n, b->samples, b->n, run->resamples, 0.95, run->seed);
+}
+
 void bench_vs(struct bench_run *run, const struct bench_result *a, const struct bench_result *b)
 {
     if (a == NULL || b == NULL || run->n_ratios == MAX_RATIOS)
@@ -335,7 +349,7 @@ void bench_vs(struct bench_run *run, const struct bench_result *a, const struct 
     struct ratio *x = &run->ratios[run->n_ratios++];
     snprintf(x->a, sizeof x->a, "%s", a->id);
     snprintf(x->b, sizeof x->b, "%s", b->id);
-    x->r = bench_ratio(a->samples, a->n, b->samples, b->n, run->resamples, 0.95, run->seed);
+    x->r = bench_ratio_of(run, a, b);
     printf("  %s vs %s: %.2fx [%.2f, %.2f]\n", a->id, b->id, x->r.point, x->r.lo, x->r.hi);
 }
 
@@ -370,12 +384,25 @@ static void write_header(FILE *f, const struct bench_run *run)
     fprintf(f, "# suite: %s/%s\n", run->chapter, run->suite);
     fprintf(f, "# machine: %s, %s, %ld CPUs%s\n", ARCH_NAME, cpu, sysconf(_SC_NPROCESSORS_ONLN),
             lab_emulated() ? " (emulated)" : "");
-    fprintf(f, "# compiler: %s\n# flags: %s\n# revision: %s\n# date: %s\n", __VERSION__,
+    fprintf(f, "# compiler: %s\n# flags: %s\n# revision: %s\n# date: %s\n", COMPILER,
             LAB_BUILD_FLAGS, rev && *rev ? rev : "unknown", date);
     fprintf(f, "# profile: %s, %ld samples, warm-up %.3g s, measurement %.3g s, %u resamples, "
                "95%% intervals\n",
             run->quick ? "quick" : "full", run->samples, run->warmup_s, run->measure_s,
             run->resamples);
+}
+
+FILE *bench_open_extra(struct bench_run *run, const char *name)
+{
+    char dir[600], path[800];
+    snprintf(dir, sizeof dir, "%s/%s", run->out, run->chapter);
+    if (make_dirs(dir) != 0)
+        return NULL;
+    snprintf(path, sizeof path, "%s/%s.%s.tsv", dir, run->suite, name);
+    FILE *f = fopen(path, "w");
+    if (f != NULL)
+        write_header(f, run);
+    return f;
 }
 
 int bench_end(struct bench_run *run)
