@@ -18,6 +18,7 @@
 #   demo_memlat = $(B)/memlat --max-kib 65536   # its last line is the summary
 #   bench/<id>/bench_X.c                  # benchmarks (bench/include/bench.h), built on
 #                                         #   the host; bench_X links program X's code;
+#   BENCH_SCRIPT = cmd                    # make bench-<id> also runs this (a sweep)
 #   PEERS_bench_X := counters.cc          #   C++ shims from bench/peers/ and
 #   LDLIBS_bench_X := -lck                #   peer libraries it needs
 #   PERF := branch                        # make perf-<id>: perf_NAME is a command to
@@ -221,9 +222,10 @@ bench: $(if $(EMULATED)$(SAN),,benches)
 ifneq ($(EMULATED)$(SAN),)
 	@echo "$(ID): benchmarks run on the host build only (timings under qemu or a sanitizer mean nothing)"
 else
-	@$(if $(BENCH_NAMES),,echo "$(ID): no benchmarks; nothing to do")
+	@$(if $(BENCH_NAMES)$(BENCH_SCRIPT),,echo "$(ID): no benchmarks; nothing to do")
 	@set -e; $(foreach b,$(BENCH_NAMES),echo "== $(ID)/$(b)"; \
 	  env $(BENCH_ENV) $(B)/bench/$(b) --out $(BENCH_OUT) $(if $(BENCH_QUICK),--quick);)
+	@$(if $(BENCH_SCRIPT),$(BENCH_SCRIPT) $(if $(BENCH_QUICK),--quick))
 endif
 # make perf-<id>: PERF lists names, perf_NAME the command (programs as $(B)/prog).
 PERF_OUT := $(TOP)/build/perf/$(VARIANT)/$(ID)

@@ -20,7 +20,7 @@ if [ -z "$data" ]; then
 fi
 mkdir -p "$(dirname "$out")"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-if ! gnuplot -e "in='$data'; out='$out'; style='$top/plots/style.gp'" "$script"; then
+if ! gnuplot -e "in='$data'; out='$out'; top='$top'; style='$top/plots/style.gp'" "$script"; then
     echo "   gnuplot failed on $script"
     exit 1
 fi
