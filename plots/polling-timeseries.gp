@@ -17,7 +17,7 @@ do for [i = 1:series] {
 set xlabel "time (s)"
 set ylabel "measured TPS"
 set key bottom left title "polling interval"
-set yrange [0:*]
+set yrange [*:*]
 do for [term = 1:2] {
     if (term == 1) { @png } else { @svg }
     set key bottom left title "polling interval"
