@@ -56,6 +56,8 @@ $(addprefix $(1)-,$(IDS)): $(1)-%:
 	@$(SUBMAKE) -C $$(call dir_of,$$*) $(1)
 endef
 $(foreach v,races helgrind bench perf asm,$(eval $(call per_chapter_verb,$(v))))
+# Benchmarks and perf reports need perf and the peer libraries.
+bench perf $(addprefix bench-,$(IDS)) $(addprefix perf-,$(IDS)): deps-bench
 
 # Figures from the data already made (by make bench or make report), into
 # build/plots/<id>/; a missing data file is named with the command that makes it.

@@ -122,8 +122,18 @@ $(B)/tests/%.criterion: $(B)/obj/tests/%.crit.o $$(call test_code,$$*) $(LIBS)
 
 # ---- benchmarks: bench/<id>/bench_X.c, host builds only (peers are host-only) --
 BENCH_DIR := $(TOP)/bench/$(ID)
+# They link the peer libraries of `make deps-bench`; without them they are
+# left out, and `make check` says so in one line.
 ifeq ($(EMULATED)$(SAN),)
-  BENCH_NAMES := $(basename $(notdir $(wildcard $(BENCH_DIR)/bench_*.c)))
+  BENCH_SRCS_HERE := $(wildcard $(BENCH_DIR)/bench_*.c)
+  ifneq ($(BENCH_SRCS_HERE),)
+    HAVE_BENCH_DEPS := $(shell $(MK)/deps.sh bench --check && echo yes)
+    ifeq ($(HAVE_BENCH_DEPS),yes)
+      BENCH_NAMES := $(basename $(notdir $(BENCH_SRCS_HERE)))
+    else
+      BENCH_MISSING := $(basename $(notdir $(BENCH_SRCS_HERE)))
+    endif
+  endif
 endif
 BENCH_BINS := $(addprefix $(B)/bench/,$(BENCH_NAMES))
 BENCH_OUT := $(TOP)/build/bench/$(VARIANT)
@@ -175,6 +185,7 @@ check-run: all
 	@$(if $(EMULATED)$(SAN),,$(foreach c,$(CHECKS),$(call RT,$(c),runner) $(check_$(c));))
 	@$(foreach b,$(BENCH_NAMES),$(call RT,$(b),smoke) env $(BENCH_ENV) \
 	  $(B)/bench/$(b) --quick --out $(B)/bench-smoke;)
+	@$(if $(BENCH_MISSING),echo "  --    $(ID): benchmarks $(BENCH_MISSING) not built: their peer libraries are missing (make deps-bench)")
 	@$(foreach c,$(CROSS_CHECKS),\
 	  $(call RT,$(c),runner) env LAB_RUN='$(RUN)' LAB_EMULATED=$(EMULATED) LAB_SAN=$(SAN) $(check_$(c));)
 	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan check-tsan)
@@ -221,6 +232,8 @@ helgrind:
 bench: $(if $(EMULATED)$(SAN),,benches)
 ifneq ($(EMULATED)$(SAN),)
 	@echo "$(ID): benchmarks run on the host build only (timings under qemu or a sanitizer mean nothing)"
+else ifneq ($(BENCH_MISSING),)
+	@echo "$(ID): the benchmarks need the peer libraries: run make deps-bench (as root)"; false
 else
 	@$(if $(BENCH_NAMES)$(BENCH_SCRIPT),,echo "$(ID): no benchmarks; nothing to do")
 	@set -e; $(foreach b,$(BENCH_NAMES),echo "== $(ID)/$(b)"; \

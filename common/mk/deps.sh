@@ -3,6 +3,7 @@
 #
 #   deps.sh build    what building and testing need (make deps)
 #   deps.sh bench    what the benchmarks need: perf and the peer libraries (make deps-bench)
+#   deps.sh KIND --check   exit 0 if all of KIND is installed, 1 if not; prints nothing
 #
 # Idempotent: when everything is installed it only asks dpkg (well under a
 # second). Missing packages are installed with apt-get as root; without root it
@@ -41,6 +42,11 @@ for p in "${want[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
     [ "$status" = installed ] || missing+=("$p")
 done
+
+if [ "${2:-}" = --check ]; then
+    [ "${#missing[@]}" -eq 0 ]
+    exit
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "deps ($1): all ${#want[@]} packages present"
