@@ -16,7 +16,6 @@ set logscale y 10
 set format x "10^{%L}"
 set format y "%g"
 set yrange [0.001:150]
-set size ratio 0.5
 # Errors are signed (positive: the test sampler reads low); a log axis needs
 # their size, and the correct columns hover around zero, so clamp at 0.001%.
 mag(v) = abs(v) > 0.001 ? abs(v) : 0.001

@@ -88,10 +88,8 @@ struct bench_run *bench_begin(const char *chapter, const char *suite, int argc, 
         CLI_STRING("save-baseline", &save, "NAME", "also save this run as baseline NAME"),
         CLI_STRING("out", &out, "DIR", "where results and baselines go"),
     };
-    char prog[96];
-    snprintf(prog, sizeof prog, "bench_%s", suite);
-    static char progname[96];
-    memcpy(progname, prog, sizeof progname);
+    static char progname[96]; /* outlives this call: die() prints it */
+    snprintf(progname, sizeof progname, "bench_%s", suite);
     const struct cli cli = {
         .prog = progname,
         .summary = "Run this suite's benchmarks with warm-up, samples and confidence intervals.",
