@@ -15,9 +15,6 @@ double poll_normal(struct splitmix64 *r);
  * clamped at 0: xi + omega * (delta |u0| + sqrt(1 - delta^2) u1). */
 double poll_skew_normal(struct splitmix64 *r, double xi, double omega, double alpha);
 
-/* "10ms", "500us", "2s", "100ns", "0.5ms" -> nanoseconds; -1 if malformed. */
-int64_t poll_parse_duration(const char *s);
-
 /* Runs `threads` workers that increment a counter as fast as they can while a
  * poller swaps it out every `interval_ns`, for `duration_ns`; then stops them
  * and swaps out the residual. *read gets everything the poller read plus the

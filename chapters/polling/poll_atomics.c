@@ -63,27 +63,6 @@ double poll_skew_normal(struct splitmix64 *r, double xi, double omega, double al
     return x > 0 ? x : 0;
 }
 
-int64_t poll_parse_duration(const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno != 0 || v < 0 || !isfinite(v))
-        return -1;
-    double unit;
-    if (strcmp(end, "s") == 0 || *end == '\0')
-        unit = 1e9;
-    else if (strcmp(end, "ms") == 0)
-        unit = 1e6;
-    else if (strcmp(end, "us") == 0)
-        unit = 1e3;
-    else if (strcmp(end, "ns") == 0)
-        unit = 1;
-    else
-        return -1;
-    return (int64_t)llround(v * unit);
-}
-
 /* ---- time ------------------------------------------------------------------- */
 
 static void sleep_until(int64_t t_ns)
@@ -294,7 +273,9 @@ static void write_block(FILE *f, bool first, const char *kind, int64_t interval,
 
 static void format_duration(char *buf, size_t len, int64_t ns)
 {
-    if (ns >= 1000000000)
+    if (ns == 0)
+        snprintf(buf, len, "0");
+    else if (ns >= 1000000000)
         snprintf(buf, len, "%gs", (double)ns / 1e9);
     else if (ns >= 1000000)
         snprintf(buf, len, "%gms", (double)ns / 1e6);
@@ -310,7 +291,7 @@ static int parse_intervals(const char *list, int64_t *out, int max)
     snprintf(buf, sizeof buf, "%s", list);
     int n = 0;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        int64_t v = poll_parse_duration(tok);
+        int64_t v = cli_parse_duration(tok);
         if (v <= 0 || n == max)
             return -1;
         out[n++] = v;
@@ -318,31 +299,23 @@ static int parse_intervals(const char *list, int64_t *out, int max)
     return n;
 }
 
-static int64_t duration_option(const char *name, const char *text)
-{
-    int64_t v = poll_parse_duration(text);
-    if (v < 0)
-        cli_error("--%s: expected a duration such as 10ms, 500us or 1s, got '%s'", name, text);
-    return v;
-}
-
 int main(int argc, char **argv)
 {
     long tasks = 100;
-    const char *delay_s = "10ms", *noise_s = NULL, *intervals_s = "1s,500ms,200ms,50ms,10ms";
-    const char *baseline_s = "1s", *gran_s = "0", *tsv = NULL, *summary_path = NULL;
+    int64_t delay = 10000000, noise = 0, base_iv = 1000000000, gran = 0;
+    const char *intervals_s = "1s,500ms,200ms,50ms,10ms", *tsv = NULL, *summary_path = NULL;
     double alpha = 20, phase = 3;
     uint64_t seed = 1;
     long skip = 2;
     const struct cli_option opts[] = {
         CLI_LONG("tasks", &tasks, "N", "worker threads, each one task", 1, 2000),
-        CLI_STRING("delay", &delay_s, "D", "nominal sleep of a task (skew-normal location)"),
-        CLI_STRING("noise", &noise_s, "D", "skew-normal scale (default 0.4 x delay; 0.2 x at 500ms)"),
+        CLI_DURATION("delay", &delay, "nominal sleep of a task (skew-normal location)"),
+        CLI_DURATION("noise", &noise, "skew-normal scale; 0: 0.4 x delay (0.2 x from 500ms)"),
         CLI_DOUBLE("alpha", &alpha, "A", "skew-normal shape", 0, 1000),
         CLI_STRING("intervals", &intervals_s, "LIST", "test polling intervals, comma-separated"),
         CLI_DOUBLE("phase", &phase, "S", "seconds per interval", 0.01, 3600),
-        CLI_STRING("baseline", &baseline_s, "D", "baseline polling interval"),
-        CLI_STRING("timer-gran", &gran_s, "D", "timer granularity of sleeps and ticks (0: none)"),
+        CLI_DURATION("baseline", &base_iv, "baseline polling interval"),
+        CLI_DURATION("timer-gran", &gran, "timer granularity of sleeps and ticks (0: none)"),
         CLI_U64("seed", &seed, "N", "seed of the delays"),
         CLI_LONG("skip", &skip, "N", "first samples of each series left out of the means", 0, 1000),
         CLI_STRING("tsv", &tsv, "FILE", "write every sample, one block per interval"),
@@ -359,11 +332,8 @@ int main(int argc, char **argv)
         .n_options = sizeof opts / sizeof opts[0],
     };
     cli_parse(&cli, argc, argv);
-    int64_t delay = duration_option("delay", delay_s);
-    int64_t noise = noise_s ? duration_option("noise", noise_s)
-                            : (int64_t)((delay >= 500000000 ? 0.2 : 0.4) * (double)delay);
-    int64_t base_iv = duration_option("baseline", baseline_s);
-    int64_t gran = duration_option("timer-gran", gran_s);
+    if (noise == 0) /* the blog's settings */
+        noise = (int64_t)((delay >= 500000000 ? 0.2 : 0.4) * (double)delay);
     if (base_iv <= 0)
         cli_error("--baseline must be longer than 0");
     int64_t intervals[32];
@@ -373,6 +343,10 @@ int main(int argc, char **argv)
                   intervals_s);
     if (lab_emulated())
         phase = fmin(phase, 0.5);
+    char delay_s[32], gran_s[32], baseline_s[32];
+    format_duration(delay_s, sizeof delay_s, delay);
+    format_duration(gran_s, sizeof gran_s, gran);
+    format_duration(baseline_s, sizeof baseline_s, base_iv);
     int64_t phase_ns = (int64_t)(phase * 1e9);
 
     FILE *out = tsv ? fopen(tsv, "w") : NULL;

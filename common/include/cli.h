@@ -27,12 +27,13 @@
 #include <stdio.h>
 
 enum cli_type { CLI_TYPE_FLAG, CLI_TYPE_LONG, CLI_TYPE_U64, CLI_TYPE_DOUBLE,
-                CLI_TYPE_STRING, CLI_TYPE_CHOICE };
+                CLI_TYPE_STRING, CLI_TYPE_CHOICE, CLI_TYPE_DURATION };
 
 struct cli_option {
     const char *name;             /* "threads" for --threads */
     enum cli_type type;
-    void *value;                  /* bool*, long*, uint64_t*, double*, const char**, int* */
+    void *value;                  /* bool*, long*, uint64_t*, double*, const char**, int*,
+                                     int64_t* (durations, in nanoseconds) */
     const char *metavar;          /* "N", "S", ... (NULL for flags) */
     const char *help;
     double min, max;              /* inclusive range for numbers when min < max */
@@ -45,6 +46,7 @@ struct cli_option {
 #define CLI_DOUBLE(n, p, m, h, lo, hi) {n, CLI_TYPE_DOUBLE, p, m, h, lo, hi, NULL}
 #define CLI_STRING(n, p, m, h) {n, CLI_TYPE_STRING, p, m, h, 0, 0, NULL}
 #define CLI_CHOICE(n, p, h, list) {n, CLI_TYPE_CHOICE, p, NULL, h, 0, 0, list}
+#define CLI_DURATION(n, p, h) {n, CLI_TYPE_DURATION, p, "D", h, 0, 0, NULL}
 
 struct cli {
     const char *prog;        /* program name used in messages */
@@ -69,6 +71,10 @@ _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* As die(), with ": strerror(errno)" appended. */
 _Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "10ms", "500us", "0.5ms", "2s", "100ns" or a plain number of seconds, to
+ * nanoseconds; -1 if malformed or negative. */
+int64_t cli_parse_duration(const char *text);
 
 /* The name die() and cli_error() print; set by cli_parse(). */
 const char *lab_progname(void);

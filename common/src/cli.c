@@ -53,6 +53,39 @@ _Noreturn void die_errno(const char *fmt, ...)
     exit(1);
 }
 
+int64_t cli_parse_duration(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno != 0 || v < 0 || !isfinite(v))
+        return -1;
+    double unit;
+    if (strcmp(end, "s") == 0 || *end == '\0')
+        unit = 1e9;
+    else if (strcmp(end, "ms") == 0)
+        unit = 1e6;
+    else if (strcmp(end, "us") == 0)
+        unit = 1e3;
+    else if (strcmp(end, "ns") == 0)
+        unit = 1;
+    else
+        return -1;
+    return (int64_t)llround(v * unit);
+}
+
+static void print_duration(FILE *out, int64_t ns)
+{
+    if (ns >= 1000000000 && ns % 1000000 == 0)
+        fprintf(out, "%gs", (double)ns / 1e9);
+    else if (ns >= 1000000)
+        fprintf(out, "%gms", (double)ns / 1e6);
+    else if (ns >= 1000)
+        fprintf(out, "%gus", (double)ns / 1e3);
+    else
+        fprintf(out, "%lldns", (long long)ns);
+}
+
 void cli_usage(const struct cli *cli, FILE *out)
 {
     fprintf(out, "usage: %s [OPTION]...%s%s\n", cli->prog, cli->operands ? " " : "",
@@ -80,6 +113,10 @@ void cli_usage(const struct cli *cli, FILE *out)
             fprintf(out, " (default %llu)", (unsigned long long)*(uint64_t *)o->value);
         } else if (o->type == CLI_TYPE_DOUBLE) {
             fprintf(out, " (default %g)", *(double *)o->value);
+        } else if (o->type == CLI_TYPE_DURATION) {
+            fprintf(out, " (default ");
+            print_duration(out, *(int64_t *)o->value);
+            fputc(')', out);
         } else if (o->type == CLI_TYPE_STRING && *(const char **)o->value) {
             fprintf(out, " (default %s)", *(const char **)o->value);
         }
@@ -132,6 +169,14 @@ static void set_value(const struct cli_option *o, const char *text)
     case CLI_TYPE_STRING:
         *(const char **)o->value = text;
         return;
+    case CLI_TYPE_DURATION: {
+        int64_t v = cli_parse_duration(text);
+        if (v < 0)
+            cli_error("--%s: expected a duration such as 10ms, 500us or 1s, got '%s'", o->name,
+                      text);
+        *(int64_t *)o->value = v;
+        return;
+    }
     case CLI_TYPE_CHOICE:
         for (int i = 0; o->choices[i]; i++) {
             if (strcmp(o->choices[i], text) == 0) {

@@ -97,3 +97,36 @@ TEST(cli, die_exits_1, .exit_code = 1)
 {
     die("invariant %s broken", "x");
 }
+
+TEST(cli, durations)
+{
+    ASSERT_EQ(cli_parse_duration("10ms"), 10000000);
+    ASSERT_EQ(cli_parse_duration("500us"), 500000);
+    ASSERT_EQ(cli_parse_duration("0.1ms"), 100000);
+    ASSERT_EQ(cli_parse_duration("2s"), 2000000000);
+    ASSERT_EQ(cli_parse_duration("3"), 3000000000);
+    ASSERT_EQ(cli_parse_duration("100ns"), 100);
+    ASSERT_EQ(cli_parse_duration("10 ms"), -1);
+    ASSERT_EQ(cli_parse_duration("ms"), -1);
+    ASSERT_EQ(cli_parse_duration("-1ms"), -1);
+    ASSERT_EQ(cli_parse_duration("5min"), -1);
+}
+
+TEST(cli, duration_option)
+{
+    int64_t d = 0;
+    const struct cli_option o[] = {CLI_DURATION("poll", &d, "interval")};
+    const struct cli c = {.prog = "t", .options = o, .n_options = 1};
+    char *argv[] = {"t", "--poll=250us", NULL};
+    cli_parse(&c, 2, argv);
+    ASSERT_EQ(d, 250000);
+}
+
+TEST(cli, bad_duration_exits_2, .exit_code = 2)
+{
+    int64_t d = 0;
+    const struct cli_option o[] = {CLI_DURATION("poll", &d, "interval")};
+    const struct cli c = {.prog = "t", .options = o, .n_options = 1};
+    char *argv[] = {"t", "--poll", "soon", NULL};
+    cli_parse(&c, 3, argv);
+}

@@ -1,5 +1,5 @@
 /* test_poll_atomics.c - nothing read is lost or invented; the delays have the
- * skew-normal's moments; durations parse. */
+ * skew-normal's moments. */
 #include <math.h>
 
 #include "env.h"
@@ -54,18 +54,4 @@ TEST(poll, skew_normal_is_clamped_at_zero)
     struct splitmix64 rng = {6};
     for (int i = 0; i < 10000; i++)
         ASSERT(poll_skew_normal(&rng, 0, 1, -5) >= 0);
-}
-
-TEST(poll, durations)
-{
-    ASSERT_EQ(poll_parse_duration("10ms"), 10000000);
-    ASSERT_EQ(poll_parse_duration("500us"), 500000);
-    ASSERT_EQ(poll_parse_duration("0.1ms"), 100000);
-    ASSERT_EQ(poll_parse_duration("2s"), 2000000000);
-    ASSERT_EQ(poll_parse_duration("3"), 3000000000);
-    ASSERT_EQ(poll_parse_duration("100ns"), 100);
-    ASSERT_EQ(poll_parse_duration("10 ms"), -1);
-    ASSERT_EQ(poll_parse_duration("ms"), -1);
-    ASSERT_EQ(poll_parse_duration("-1ms"), -1);
-    ASSERT_EQ(poll_parse_duration("5min"), -1);
 }
