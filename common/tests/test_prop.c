@@ -1,0 +1,232 @@
+/*
+ * test_prop.c - the property engine finds planted bugs and shrinks them to the
+ * smallest failing input, whose replay token reproduces it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prop.h"
+#include "test.h"
+
+/* ---- a sorted insert with a planted bug ------------------------------------------ */
+
+/* Inserts x into the sorted a[0..n). The bug: it never moves a[0], so a value
+ * smaller than everything lands in slot 1. */
+static void buggy_sorted_insert(int *a, size_t n, int x)
+{
+    size_t i = n;
+    while (i > 1 && a[i - 1] > x) {
+        a[i] = a[i - 1];
+        i--;
+    }
+    a[i] = x;
+}
+
+static enum prop_result insert_keeps_order(struct prop_source *s, void *env)
+{
+    (void)env;
+    int a[64];
+    size_t n = 0;
+    char drawn[256] = "";
+    while (n < 64 && prop_more(s, 10)) {
+        int x = (int)prop_int(s, 0, 100);
+        buggy_sorted_insert(a, n++, x);
+        size_t len = strlen(drawn);
+        snprintf(drawn + len, sizeof drawn - len, "%s%d", len ? " " : "", x);
+    }
+    prop_log(s, "inserted: %s", drawn);
+    for (size_t i = 1; i < n; i++)
+        PROP_REQUIRE(s, a[i - 1] <= a[i], "a[%zu] = %d > a[%zu] = %d", i - 1, a[i - 1], i, a[i]);
+    return PROP_PASS;
+}
+
+TEST(prop, sorted_insert_bug_shrinks_to_1_then_0)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 500, .seed = 42};
+    ASSERT(!prop_check("insert", insert_keeps_order, NULL, &c, &r), "the bug was not found");
+    /* The smallest failing input: insert 1, then 0 (the first must be larger). */
+    ASSERT_STR_CONTAINS(r.log, "inserted: 1 0\n", "%s", r.message);
+    ASSERT_STR_CONTAINS(r.log, "a[0] = 1 > a[1] = 0");
+    /* more=1, value 1, more=1; the value 0 and the final "no more" are the
+     * zeros that a replay reads past the end of the choices. */
+    ASSERT_STR_EQ(r.token, "1:1,1,1", "the choices of the minimal case");
+    ASSERT_GT(r.shrinks, 0);
+}
+
+/* ---- a stack that loses an element after push, push, pop, push ---------------------- */
+
+struct stack {
+    int64_t v[256];
+    size_t top;
+    bool quirk; /* the planted bug: set by a pop that leaves one element */
+};
+
+static void *stack_new(void)
+{
+    return calloc(1, sizeof(struct stack));
+}
+
+enum { PUSH, POP, SIZE };
+
+static int64_t stack_apply(void *p, size_t op, int64_t arg)
+{
+    struct stack *st = p;
+    switch (op) {
+    case PUSH:
+        if (st->quirk) { /* overwrites the element below instead of pushing */
+            st->v[st->top - 1] = arg;
+            st->quirk = false;
+        } else if (st->top < 256) {
+            st->v[st->top++] = arg;
+        }
+        return 0;
+    case POP:
+        if (st->top == 0)
+            return -1;
+        st->quirk = st->top == 2;
+        return st->v[--st->top];
+    default:
+        return (int64_t)st->top;
+    }
+}
+
+/* The model: a plain array stack. */
+struct model {
+    int64_t v[256];
+    size_t n;
+};
+
+static void *model_new(void)
+{
+    return calloc(1, sizeof(struct model));
+}
+
+static int64_t model_apply(void *p, size_t op, int64_t arg)
+{
+    struct model *m = p;
+    if (op == PUSH) {
+        if (m->n < 256)
+            m->v[m->n++] = arg;
+        return 0;
+    }
+    if (op == POP)
+        return m->n ? m->v[--m->n] : -1;
+    return (int64_t)m->n;
+}
+
+static const char *const stack_ops[] = {"push", "pop", "size"};
+static bool stack_args[] = {true, false, false};
+static struct prop_model stack_model = {
+    .ops = stack_ops, .n_ops = 3, .takes_arg = stack_args, .arg_lo = -1000, .arg_hi = 1000,
+    .average_steps = 20, .real_new = stack_new, .real_free = free, .real_apply = stack_apply,
+    .model_new = model_new, .model_free = free, .model_apply = model_apply,
+};
+
+TEST(prop, stack_bug_shrinks_to_push_push_pop_push_size)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 1000, .seed = 7};
+    ASSERT(!prop_check("stack", prop_model_property, &stack_model, &c, &r), "not found");
+    ASSERT_STR_EQ(r.log,
+                  "push(0) -> 0\npush(0) -> 0\npop() -> 0\npush(0) -> 0\nsize() -> 1\n"
+                  "step 4: the model says 2\n",
+                  "%s", r.message);
+}
+
+TEST(prop, replay_token_reproduces_the_failure)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 1000, .seed = 7};
+    ASSERT(!prop_check("stack", prop_model_property, &stack_model, &c, &r));
+    char log[4096];
+    ASSERT_EQ(prop_replay(prop_model_property, &stack_model, r.token, log, sizeof log), PROP_FAIL);
+    ASSERT_STR_EQ(log, r.log, "the replay logs the same case");
+    ASSERT_EQ(prop_replay(prop_model_property, &stack_model, "2:nonsense", log, sizeof log),
+              PROP_FAIL);
+    ASSERT_STR_CONTAINS(log, "malformed");
+}
+
+/* ---- the engine on correct code ------------------------------------------------------ */
+
+static void good_sorted_insert(int *a, size_t n, int x)
+{
+    size_t i = n;
+    while (i > 0 && a[i - 1] > x) {
+        a[i] = a[i - 1];
+        i--;
+    }
+    a[i] = x;
+}
+
+static enum prop_result good_insert_keeps_order(struct prop_source *s, void *env)
+{
+    (void)env;
+    int a[64];
+    size_t n = 0;
+    while (n < 64 && prop_more(s, 10))
+        good_sorted_insert(a, n++, (int)prop_int(s, -50, 50));
+    for (size_t i = 1; i < n; i++)
+        PROP_REQUIRE(s, a[i - 1] <= a[i], "out of order at %zu", i);
+    return PROP_PASS;
+}
+
+TEST(prop, correct_code_passes_every_run)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 300, .seed = 1};
+    ASSERT(prop_check("good", good_insert_keeps_order, NULL, &c, &r), "%s", r.message);
+    ASSERT_EQ(r.runs, 300);
+    ASSERT_EQ(r.discards, 0);
+}
+
+static enum prop_result even_only(struct prop_source *s, void *env)
+{
+    (void)env;
+    return prop_int(s, 0, 9) % 2 ? PROP_DISCARD : PROP_PASS;
+}
+
+TEST(prop, discards_are_counted)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 200, .seed = 3};
+    ASSERT(prop_check("even", even_only, NULL, &c, &r));
+    ASSERT(r.discards > 50 && r.discards < 150, "about half: %u", r.discards);
+}
+
+/* Draws map choice 0 to the simplest value, so that shrinking simplifies. */
+static enum prop_result record_zero_draws(struct prop_source *s, void *env)
+{
+    int64_t *out = env;
+    out[0] = prop_int(s, -5, 5);
+    out[1] = prop_int(s, 3, 9);
+    out[2] = prop_bool(s);
+    out[3] = prop_more(s, 4);
+    return PROP_PASS;
+}
+
+TEST(prop, choice_zero_is_the_simplest_value)
+{
+    int64_t got[4] = {9, 9, 9, 9};
+    char log[64];
+    ASSERT_EQ(prop_replay(record_zero_draws, got, "1:", log, sizeof log), PROP_PASS);
+    ASSERT_EQ(got[0], 0, "towards 0 when the range spans it");
+    ASSERT_EQ(got[1], 3, "towards the low end otherwise");
+    ASSERT_EQ(got[2], 0);
+    ASSERT_EQ(got[3], 0, "a list ends");
+    ASSERT_EQ(prop_replay(record_zero_draws, got, "1:1,0,0,0", log, sizeof log), PROP_PASS);
+    ASSERT_EQ(got[0], 1);
+    ASSERT_EQ(prop_replay(record_zero_draws, got, "1:2,0,0,0", log, sizeof log), PROP_PASS);
+    ASSERT_EQ(got[0], -1);
+}
+
+static enum prop_result always_holds(struct prop_source *s, void *env)
+{
+    (void)env;
+    int64_t a = prop_int(s, -1000, 1000), b = prop_int(s, -1000, 1000);
+    PROP_REQUIRE(s, a + b == b + a, "addition commutes");
+    return PROP_PASS;
+}
+
+PROPERTY(prop, one_line_property, always_holds, NULL)
