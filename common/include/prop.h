@@ -98,6 +98,24 @@ bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_confi
 /* Runs one case from a replay token (the driver of PROP_REPLAY). */
 enum prop_result prop_replay(prop_fn fn, void *env, const char *token, char *log, size_t len);
 
+/* Runs one case whose choices are read from a fuzzer's bytes. */
+enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size_t size,
+                                char *log, size_t len);
+
+/* The fuzz entry of a property: libFuzzer and AFL++ call it with their inputs,
+ * and a failing property aborts, which both record as a crash (fuzz/README.md). */
+#define PROP_FUZZ_TARGET(fn, env)                                             \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);             \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)              \
+    {                                                                         \
+        static char log[4096];                                                \
+        if (prop_run_bytes(fn, env, data, size, log, sizeof log) == PROP_FAIL) { \
+            fprintf(stderr, "property failed:\n%s", log);                     \
+            abort();                                                          \
+        }                                                                     \
+        return 0;                                                             \
+    }
+
 /* A property as a test.h test: one line (its timeout covers the shrinking). */
 #define PROPERTY(suite, name, fn, env)                                        \
     TEST(suite, name, .timeout = 300)                                        \

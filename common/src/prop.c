@@ -19,6 +19,8 @@ enum { DEFAULT_RUNS = 100, DEFAULT_SHRINKS = 20000, DEFAULT_CHOICES = 4096 };
  */
 struct prop_source {
     bool replaying;
+    const uint8_t *bytes; /* fuzzing: choices are read from these bytes */
+    size_t n_bytes, at;
     struct splitmix64 rng;
     uint64_t *choice;
     size_t used, cap;   /* cap: choices available (replay) or room (generate) */
@@ -27,10 +29,22 @@ struct prop_source {
     size_t log_len, log_cap;
 };
 
+/* A choice of at most max from the fuzzer's bytes: as many bytes as max needs,
+ * little-endian; 0 once the bytes run out. */
+static uint64_t from_bytes(struct prop_source *s, uint64_t max)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && (max >> shift) != 0 && s->at < s->n_bytes; shift += 8)
+        v |= (uint64_t)s->bytes[s->at++] << shift;
+    return max == UINT64_MAX ? v : v % (max + 1);
+}
+
 uint64_t prop_draw(struct prop_source *s, uint64_t max)
 {
     uint64_t v;
-    if (s->replaying) {
+    if (s->bytes != NULL) {
+        v = from_bytes(s, max);
+    } else if (s->replaying) {
         v = s->used < s->cap ? s->choice[s->used] : 0;
         if (v > max)
             v = max == UINT64_MAX ? v : v % (max + 1);
@@ -88,6 +102,8 @@ bool prop_more(struct prop_source *s, unsigned average)
     /* Generating: go on with probability average / (average + 1), so lists
      * average `average` items. Replaying: any non-zero choice goes on, and 0
      * (what shrinking drives choices to) ends the list. */
+    if (s->bytes != NULL)
+        return prop_draw(s, 255) != 0; /* one byte: lists end with the input */
     if (s->replaying)
         return prop_draw(s, UINT64_MAX) != 0;
     uint64_t go = splitmix64_below(&s->rng, (uint64_t)average + 1) != 0;
@@ -300,6 +316,19 @@ static uint64_t *decode_token(const char *token, size_t *n)
     }
     *n = k;
     return v;
+}
+
+enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size_t size,
+                                char *log, size_t len)
+{
+    enum { CAP = 4096 };
+    static uint64_t choice[CAP]; /* fuzzers call this millions of times: no malloc */
+    uint8_t empty = 0;
+    struct prop_source s = {.bytes = size ? data : &empty, .n_bytes = size, .choice = choice,
+                            .cap = CAP, .log = log, .log_cap = len};
+    if (log && len)
+        log[0] = '\0';
+    return fn(&s, env);
 }
 
 enum prop_result prop_replay(prop_fn fn, void *env, const char *token, char *log, size_t len)

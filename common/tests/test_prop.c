@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "planted_stack.h"
 #include "prop.h"
 #include "test.h"
 
@@ -55,74 +56,7 @@ TEST(prop, sorted_insert_bug_shrinks_to_1_then_0)
     ASSERT_GT(r.shrinks, 0);
 }
 
-/* ---- a stack that loses an element after push, push, pop, push ---------------------- */
-
-struct stack {
-    int64_t v[256];
-    size_t top;
-    bool quirk; /* the planted bug: set by a pop that leaves one element */
-};
-
-static void *stack_new(void)
-{
-    return calloc(1, sizeof(struct stack));
-}
-
-enum { PUSH, POP, SIZE };
-
-static int64_t stack_apply(void *p, size_t op, int64_t arg)
-{
-    struct stack *st = p;
-    switch (op) {
-    case PUSH:
-        if (st->quirk) { /* overwrites the element below instead of pushing */
-            st->v[st->top - 1] = arg;
-            st->quirk = false;
-        } else if (st->top < 256) {
-            st->v[st->top++] = arg;
-        }
-        return 0;
-    case POP:
-        if (st->top == 0)
-            return -1;
-        st->quirk = st->top == 2;
-        return st->v[--st->top];
-    default:
-        return (int64_t)st->top;
-    }
-}
-
-/* The model: a plain array stack. */
-struct model {
-    int64_t v[256];
-    size_t n;
-};
-
-static void *model_new(void)
-{
-    return calloc(1, sizeof(struct model));
-}
-
-static int64_t model_apply(void *p, size_t op, int64_t arg)
-{
-    struct model *m = p;
-    if (op == PUSH) {
-        if (m->n < 256)
-            m->v[m->n++] = arg;
-        return 0;
-    }
-    if (op == POP)
-        return m->n ? m->v[--m->n] : -1;
-    return (int64_t)m->n;
-}
-
-static const char *const stack_ops[] = {"push", "pop", "size"};
-static bool stack_args[] = {true, false, false};
-static struct prop_model stack_model = {
-    .ops = stack_ops, .n_ops = 3, .takes_arg = stack_args, .arg_lo = -1000, .arg_hi = 1000,
-    .average_steps = 20, .real_new = stack_new, .real_free = free, .real_apply = stack_apply,
-    .model_new = model_new, .model_free = free, .model_apply = model_apply,
-};
+/* ---- a stack that loses an element after push, push, pop, push (planted_stack.h) ---- */
 
 TEST(prop, stack_bug_shrinks_to_push_push_pop_push_size)
 {
