@@ -450,10 +450,11 @@ int bench_end(struct bench_run *run)
         printf("%s %s vs %s %.2fx [%.2f, %.2f]", i ? ";" : "", run->ratios[i].a, run->ratios[i].b,
                run->ratios[i].r.point, run->ratios[i].r.lo, run->ratios[i].r.hi);
     for (size_t i = 0; run->n_ratios == 0 && i < run->n_results; i++) {
-        char est[32];
+        char est[32], lo[32], hi[32];
         format_time(est, sizeof est, run->results[i]->a.estimate.point);
-        printf("%s %s %s [%.3g, %.3g]", i ? ";" : "", run->results[i]->id, est,
-               run->results[i]->a.estimate.lo, run->results[i]->a.estimate.hi);
+        format_time(lo, sizeof lo, run->results[i]->a.estimate.lo);
+        format_time(hi, sizeof hi, run->results[i]->a.estimate.hi);
+        printf("%s %s %s [%s, %s]", i ? ";" : "", run->results[i]->id, est, lo, hi);
     }
     printf("%s\n", run->n_results ? "" : " no benchmark matched");
     for (size_t i = 0; i < run->n_results; i++) {

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rng.h"
+
 #define LIN_MAX_OPS 64
 
 struct lin_op {
@@ -86,6 +88,12 @@ struct lin_run_report {
     size_t max_states;
     char history[4096];    /* the first history that was not linearizable */
 };
+
+/* One concurrent execution: draws each thread's operations from rng, runs
+ * them on `threads` threads behind a start gate and records the history into
+ * ops. Returns the number of operations, or -1. */
+int lin_record(const struct lin_target *t, const struct lin_run_config *c,
+               struct splitmix64 *rng, struct lin_op *ops);
 
 /* Runs the target `runs` times on `threads` threads (behind a start gate), each
  * with its own random operations, and checks every history. Returns the number

@@ -359,53 +359,62 @@ static void *lin_worker(size_t id, void *arg)
     return NULL;
 }
 
+int lin_record(const struct lin_target *t, const struct lin_run_config *c,
+               struct splitmix64 *rng, struct lin_op *ops)
+{
+    size_t n = (size_t)c->threads * (size_t)c->ops_per_thread;
+    if (c->threads < 1 || n > LIN_MAX_OPS)
+        return -1;
+    unsigned total = 0;
+    for (size_t k = 0; k < t->n_ops; k++)
+        total += t->op_weights ? t->op_weights[k] : 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned pick = (unsigned)splitmix64_below(rng, total);
+        int op = 0;
+        for (size_t k = 0; k < t->n_ops; k++) {
+            unsigned w = t->op_weights ? t->op_weights[k] : 1;
+            if (pick < w) {
+                op = (int)k;
+                break;
+            }
+            pick -= w;
+        }
+        ops[i] = (struct lin_op){
+            .thread = (int)(i / (size_t)c->ops_per_thread), .op = op,
+            .arg = t->arg_lo + (int64_t)splitmix64_below(rng, (uint64_t)(t->arg_hi - t->arg_lo + 1)),
+        };
+    }
+    struct lin_worker_args w = {t, c, t->create(), ops};
+    if (w.obj == NULL)
+        return -1;
+    struct lab_threads ts;
+    if (lab_threads_start(&ts, (size_t)c->threads, lin_worker, &w, 0) != 0) {
+        t->destroy(w.obj);
+        return -1;
+    }
+    lab_threads_join(&ts);
+    t->destroy(w.obj);
+    return (int)n;
+}
+
 int lin_run(const struct lin_target *t, const struct lin_run_config *c,
             struct lin_run_report *report)
 {
-    size_t n = (size_t)c->threads * (size_t)c->ops_per_thread;
     memset(report, 0, sizeof *report);
-    if (c->threads < 1 || n > LIN_MAX_OPS)
-        return -1;
     struct splitmix64 rng = {c->seed};
     struct lin_op ops[LIN_MAX_OPS];
     for (unsigned r = 0; r < c->runs; r++) {
-        for (size_t i = 0; i < n; i++) {
-            unsigned total = 0, pick;
-            for (size_t k = 0; k < t->n_ops; k++)
-                total += t->op_weights ? t->op_weights[k] : 1;
-            pick = (unsigned)splitmix64_below(&rng, total);
-            int op = 0;
-            for (size_t k = 0; k < t->n_ops; k++) {
-                unsigned w = t->op_weights ? t->op_weights[k] : 1;
-                if (pick < w) {
-                    op = (int)k;
-                    break;
-                }
-                pick -= w;
-            }
-            ops[i] = (struct lin_op){
-                .thread = (int)(i / (size_t)c->ops_per_thread), .op = op,
-                .arg = t->arg_lo + (int64_t)splitmix64_below(&rng, (uint64_t)(t->arg_hi - t->arg_lo + 1)),
-            };
-        }
-        struct lin_worker_args w = {t, c, t->create(), ops};
-        if (w.obj == NULL)
+        int n = lin_record(t, c, &rng, ops);
+        if (n < 0)
             return -1;
-        struct lab_threads ts;
-        if (lab_threads_start(&ts, (size_t)c->threads, lin_worker, &w, 0) != 0) {
-            t->destroy(w.obj);
-            return -1;
-        }
-        lab_threads_join(&ts);
-        t->destroy(w.obj);
         struct lin_result res;
-        if (lin_check(t->model, ops, n, &res) != 0)
+        if (lin_check(t->model, ops, (size_t)n, &res) != 0)
             return -1;
         report->runs++;
         if (res.states > report->max_states)
             report->max_states = res.states;
         if (!res.linearizable && report->failures++ == 0)
-            lin_format(t->model, ops, n, report->history, sizeof report->history);
+            lin_format(t->model, ops, (size_t)n, report->history, sizeof report->history);
     }
     return (int)report->failures;
 }

@@ -22,14 +22,14 @@ struct stack {
     bool quirk; /* the planted bug: set by a pop that leaves one element */
 };
 
-static void *stack_new(void)
+static inline void *stack_new(void)
 {
     return calloc(1, sizeof(struct stack));
 }
 
 enum { PUSH, POP, SIZE };
 
-static int64_t stack_apply(void *p, size_t op, int64_t arg)
+static inline int64_t stack_apply(void *p, size_t op, int64_t arg)
 {
     struct stack *st = p;
     switch (op) {
@@ -57,12 +57,12 @@ struct model {
     size_t n;
 };
 
-static void *model_new(void)
+static inline void *model_new(void)
 {
     return calloc(1, sizeof(struct model));
 }
 
-static int64_t model_apply(void *p, size_t op, int64_t arg)
+static inline int64_t model_apply(void *p, size_t op, int64_t arg)
 {
     struct model *m = p;
     if (op == PUSH) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "env.h"
+#include "lin_queues.h"
 #include "lincheck.h"
 #include "test.h"
 
@@ -96,74 +97,7 @@ TEST(lincheck, sequential_history_of_64_ops)
     ASSERT_EQ(lin_check(&lin_queue, h, LIN_MAX_OPS + 1, &r), -1, "too many operations");
 }
 
-/* ---- a queue, correct and with a planted race ------------------------------------------------ */
-
-struct queue {
-    pthread_mutex_t lock;
-    int64_t buf[LIN_MAX_OPS];
-    int head, tail;
-    _Atomic int size;  /* the racy version updates it outside the lock */
-    bool racy;
-};
-
-static void *queue_new(bool racy)
-{
-    struct queue *q = calloc(1, sizeof *q);
-    if (q) {
-        pthread_mutex_init(&q->lock, NULL);
-        q->racy = racy;
-    }
-    return q;
-}
-static void *mutex_queue_new(void) { return queue_new(false); }
-static void *racy_queue_new(void) { return queue_new(true); }
-
-static void queue_free(void *p)
-{
-    struct queue *q = p;
-    pthread_mutex_destroy(&q->lock);
-    free(q);
-}
-
-/* The racy update: a load and a store (relaxed atomics, so no data race in
- * the C sense), with a yield between them to widen the window in which a
- * concurrent update is lost. */
-static void racy_add(_Atomic int *size, int d)
-{
-    int s = atomic_load_explicit(size, memory_order_relaxed);
-    sched_yield();
-    atomic_store_explicit(size, s + d, memory_order_relaxed);
-}
-
-static int64_t queue_apply(void *p, int op, int64_t arg)
-{
-    struct queue *q = p;
-    int64_t ret = 0;
-    if (op == LIN_Q_ENQ) {
-        pthread_mutex_lock(&q->lock);
-        q->buf[q->tail++] = arg;
-        if (!q->racy)
-            atomic_store_explicit(&q->size, atomic_load(&q->size) + 1, memory_order_relaxed);
-        pthread_mutex_unlock(&q->lock);
-        if (q->racy)
-            racy_add(&q->size, 1);
-        return 0;
-    }
-    if (q->racy && atomic_load_explicit(&q->size, memory_order_relaxed) <= 0)
-        return -1; /* trusts the racy size: "empty" */
-    pthread_mutex_lock(&q->lock);
-    if (q->head == q->tail) {
-        ret = -1;
-    } else {
-        ret = q->buf[q->head++];
-        if (!q->racy)
-            atomic_store_explicit(&q->size, atomic_load(&q->size) - 1, memory_order_relaxed);
-    }
-    pthread_mutex_unlock(&q->lock);
-    if (q->racy && ret != -1)
-        racy_add(&q->size, -1);
-    return ret;
-}
+/* ---- a queue, correct and with a planted race (lin_queues.h) ---------------------------- */
 
 static const unsigned enq_deq[] = {3, 2};
 
