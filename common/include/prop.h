@@ -52,6 +52,9 @@ int64_t prop_int(struct prop_source *s, int64_t lo, int64_t hi);
 
 bool prop_bool(struct prop_source *s); /* shrinks to false */
 
+/* A size or count in [0, max]; shrinks towards 0. */
+size_t prop_size(struct prop_source *s, size_t max);
+
 /* Index 0..n-1 chosen with the given weights; shrinks towards index 0. */
 size_t prop_one_of(struct prop_source *s, const unsigned *weights, size_t n);
 

@@ -76,6 +76,11 @@ int64_t prop_int(struct prop_source *s, int64_t lo, int64_t hi)
     return (int64_t)((uint64_t)lo + prop_draw(s, span));
 }
 
+size_t prop_size(struct prop_source *s, size_t max)
+{
+    return (size_t)prop_draw(s, max);
+}
+
 bool prop_bool(struct prop_source *s)
 {
     return prop_draw(s, 1) != 0;

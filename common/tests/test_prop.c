@@ -137,20 +137,23 @@ static enum prop_result record_zero_draws(struct prop_source *s, void *env)
     out[1] = prop_int(s, 3, 9);
     out[2] = prop_bool(s);
     out[3] = prop_more(s, 4);
+    out[4] = (int64_t)prop_size(s, 10);
     return PROP_PASS;
 }
 
 TEST(prop, choice_zero_is_the_simplest_value)
 {
-    int64_t got[4] = {9, 9, 9, 9};
+    int64_t got[5] = {9, 9, 9, 9, 9};
     char log[64];
     ASSERT_EQ(prop_replay(record_zero_draws, got, "1:", log, sizeof log), PROP_PASS);
     ASSERT_EQ(got[0], 0, "towards 0 when the range spans it");
     ASSERT_EQ(got[1], 3, "towards the low end otherwise");
     ASSERT_EQ(got[2], 0);
     ASSERT_EQ(got[3], 0, "a list ends");
-    ASSERT_EQ(prop_replay(record_zero_draws, got, "1:1,0,0,0", log, sizeof log), PROP_PASS);
+    ASSERT_EQ(got[4], 0, "a size shrinks to 0");
+    ASSERT_EQ(prop_replay(record_zero_draws, got, "1:1,0,0,0,13", log, sizeof log), PROP_PASS);
     ASSERT_EQ(got[0], 1);
+    ASSERT_EQ(got[4], 2, "an out-of-range choice wraps into range (13 mod 11)");
     ASSERT_EQ(prop_replay(record_zero_draws, got, "1:2,0,0,0", log, sizeof log), PROP_PASS);
     ASSERT_EQ(got[0], -1);
 }

@@ -4,25 +4,35 @@
 
 #include "env.h"
 #include "poll.h"
+#include "prop.h"
 #include "test.h"
 
-/* Conservation: whatever the threads, the interval and the duration, the
- * poller's swaps plus the residual equal the increments made, exactly.
- * A seeded sweep of cases (the property engine will shrink failures later). */
+/* Conservation, as a property: whatever the threads, the poll interval and the
+ * duration, the poller's swaps plus the residual equal the increments made,
+ * exactly. A failure would be shrunk to the fewest threads and shortest run. */
+static enum prop_result conserves(struct prop_source *s, void *env)
+{
+    (void)env;
+    int threads = (int)prop_int(s, 1, 4);
+    int64_t interval = 20000 + prop_int(s, 0, 2000000);
+    int64_t duration = 10000000 + prop_int(s, 0, 40000000);
+    prop_log(s, "%d threads, a swap every %lld ns, for %lld ns", threads, (long long)interval,
+             (long long)duration);
+    uint64_t read = 0, made = 0;
+    PROP_REQUIRE(s, poll_conservation(threads, interval, duration, &read, &made) == 0,
+                 "threads did not start");
+    PROP_REQUIRE(s, made > 0, "no increment was made");
+    PROP_REQUIRE(s, read == made, "read %llu of %llu increments", (unsigned long long)read,
+                 (unsigned long long)made);
+    return PROP_PASS;
+}
+
 TEST(poll, swaps_plus_residual_equal_increments, .timeout = 120)
 {
-    struct splitmix64 rng = {2024};
-    int cases = lab_emulated() || lab_under_valgrind() ? 4 : 12;
-    for (int k = 0; k < cases; k++) {
-        int threads = 1 + (int)splitmix64_below(&rng, 4);
-        int64_t interval = 20000 + (int64_t)splitmix64_below(&rng, 2000000);
-        int64_t duration = 10000000 + (int64_t)splitmix64_below(&rng, 40000000);
-        uint64_t read = 0, made = 0;
-        ASSERT_EQ(poll_conservation(threads, interval, duration, &read, &made), 0);
-        ASSERT_GT(made, 0, "case %d made no increments", k);
-        ASSERT_EQ(read, made, "case %d: %d threads, interval %lld ns, %lld ns", k, threads,
-                  (long long)interval, (long long)duration);
-    }
+    struct prop_report r;
+    struct prop_config c = {.runs = lab_emulated() || lab_under_valgrind() ? 4 : 12, .seed = 2024};
+    ASSERT(prop_check("conservation", conserves, NULL, &c, &r), "%s", r.message);
+    ASSERT_EQ(r.runs, c.runs);
 }
 
 TEST(poll, skew_normal_moments)
