@@ -23,7 +23,7 @@ SUBMAKE := $(MAKE) --no-print-directory ARCH=$(ARCH) SAN=$(SAN)
 
 .PHONY: all check report deps deps-bench help clean races helgrind bench plots \
         $(IDS) $(addprefix check-,common bench $(IDS)) $(addprefix races-,$(IDS)) \
-        $(addprefix helgrind-,$(IDS)) $(addprefix bench-,$(IDS)) \
+        $(addprefix helgrind-,$(IDS)) $(addprefix bench-,$(IDS)) bench-common \
         $(addprefix perf-,$(IDS)) $(addprefix asm-,$(IDS))
 
 all:
@@ -51,11 +51,14 @@ $(addprefix check-,$(IDS)): check-%: deps
 # ---- per-chapter verbs that later issues fill in --------------------------------
 define per_chapter_verb
 $(1):
-	@for d in $(CHAPTER_DIRS); do $(SUBMAKE) -C $$$$d $(1) || exit 1; done
+	@for d in $(if $(filter bench,$(1)),common,) $(CHAPTER_DIRS); do $(SUBMAKE) -C $$$$d $(1) || exit 1; done
 $(addprefix $(1)-,$(IDS)): $(1)-%:
 	@$(SUBMAKE) -C $$(call dir_of,$$*) $(1)
 endef
 $(foreach v,races helgrind bench perf asm,$(eval $(call per_chapter_verb,$(v))))
+# The harness's own benchmarks (property engine, checker).
+bench-common: deps-bench
+	@$(SUBMAKE) -C common bench
 # Benchmarks and perf reports need perf and the peer libraries.
 bench perf $(addprefix bench-,$(IDS)) $(addprefix perf-,$(IDS)): deps-bench
 
