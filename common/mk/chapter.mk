@@ -156,7 +156,7 @@ $(B)/bench/%: $(B)/obj/bench/%.o $$(call bench_code,$$*) $$(call bench_peers,$$*
 
 BENCH_ENV = LAB_GIT_REV=$$(git -C $(TOP) rev-parse --short HEAD 2>/dev/null)
 
-.PHONY: all programs tests benches plots check check-run check-tsan demo asm races helgrind \
+.PHONY: all programs tests benches plots check check-run check-tsan demo asm races races-tsan-run helgrind \
         bench perf fuzz clean
 all: programs tests benches
 benches: $(BENCH_BINS)
@@ -186,6 +186,7 @@ check-run: all
 	@$(foreach b,$(BENCH_NAMES),$(call RT,$(b),smoke) env $(BENCH_ENV) \
 	  $(B)/bench/$(b) --quick --out $(B)/bench-smoke;)
 	@$(if $(BENCH_MISSING),echo "  --    $(ID): benchmarks $(BENCH_MISSING) not built: their peer libraries are missing (make deps-bench)")
+	@$(if $(RACES_TSV),$(if $(SAN)$(filter armhf,$(ARCH)),,$(call RT,races,runner) $(MAKE) --no-print-directory races;))
 	@$(foreach c,$(CROSS_CHECKS),\
 	  $(call RT,$(c),runner) env LAB_RUN='$(RUN)' LAB_EMULATED=$(EMULATED) LAB_SAN=$(SAN) $(check_$(c));)
 	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan check-tsan)
@@ -225,10 +226,35 @@ plots:
 # ---- targets that later issues fill in; each says so when it has nothing ----
 asm:
 	@$(if $(ASM_CMD),$(ASM_CMD) $(TOP)/build/asm/$(ID),echo "$(ID): no instruction tables; nothing to do")
-races:
-	@$(if $(wildcard races.tsv),echo "$(ID): races.tsv is present but the race matrix runner is not built yet" && false,echo "$(ID): no racy examples (no races.tsv); nothing to do")
-helgrind:
-	@$(if $(wildcard races.tsv),echo "$(ID): helgrind reports need the race matrix runner (not built yet)" && false,echo "$(ID): no racy examples; nothing to do")
+# ---- the race matrix: races.tsv, run by races.sh ---------------------------------------------
+RACES_TSV := $(wildcard races.tsv)
+TSAN_B := $(TOP)/build/$(ARCH)-tsan/$(NAME)
+
+races: programs
+ifeq ($(RACES_TSV),)
+	@echo "$(ID): no racy examples (no races.tsv); nothing to do"
+else ifneq ($(SAN),)
+	@echo "$(ID): run make races without SAN= (it builds the TSan variant itself)"; false
+else ifeq ($(ARCH),armhf)
+	@echo "$(ID): the race matrix needs helgrind or TSan: host x86_64, or aarch64 (TSan under qemu); armhf has neither"
+else
+	@$(MAKE) --no-print-directory SAN=tsan programs
+	@$(if $(EMULATED),$(MAKE) --no-print-directory SAN=tsan races-tsan-run,\
+	  $(MK)/races.sh races.tsv $(B) $(TSAN_B))
+endif
+
+# Under qemu only ThreadSanitizer runs (helgrind crashes there); this target runs
+# inside the SAN=tsan make, whose RUN turns ASLR off for TSan's re-exec.
+races-tsan-run:
+	@$(MK)/races.sh --tools tsan --run "$(RUN)" races.tsv - $(B)
+
+helgrind: programs
+ifeq ($(RACES_TSV),)
+	@echo "$(ID): no racy examples; nothing to do"
+else
+	@$(MK)/races.sh --tools "helgrind" --show races.tsv $(B) -
+endif
+
 bench: $(if $(EMULATED)$(SAN),,benches)
 ifneq ($(EMULATED)$(SAN),)
 	@echo "$(ID): benchmarks run on the host build only (timings under qemu or a sanitizer mean nothing)"

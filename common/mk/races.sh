@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# races.sh - the race matrix: run each racy example and its fixed twin under
+# helgrind, DRD and ThreadSanitizer, and compare each verdict with races.tsv.
+#
+#   races.sh [--tools "helgrind drd tsan"] [--run "PREFIX"] [--show] RACES_TSV BIN_DIR TSAN_BIN_DIR
+#
+# races.tsv: one row per run, tab-separated:
+#   program  arguments  helgrind  drd  tsan
+# where each verdict is `race`, `clean` or `n/a: reason` (not run, reason shown).
+# A verdict is `race` when valgrind's ERROR SUMMARY counts errors, or when TSan
+# prints a data race report; `clean` otherwise. The programs' own exit status is
+# ignored: a racy example may well break its invariants, and that is not what is
+# judged here. --run prefixes the TSan runs (qemu for a cross build); --show
+# prints the full reports (make helgrind). Ends "N passed, N failed".
+set -u
+tools="helgrind drd tsan" run="" show=""
+while [ $# -gt 3 ]; do
+    case $1 in
+    --tools) tools=$2; shift 2 ;;
+    --run) run=$2; shift 2 ;;
+    --show) show=1; shift ;;
+    *) echo "races.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+tsv=$1 bin=$2 tsan_bin=$3
+pass=0 fail=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+verdict() { # verdict TOOL PROGRAM ARGS -> race | clean | error: ...
+    local tool=$1 prog=$2 args=$3 n
+    case $tool in
+    helgrind|drd)
+        # shellcheck disable=SC2086
+        timeout -s KILL 120 valgrind --tool="$tool" "$bin/$prog" $args >"$log" 2>&1
+        n=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$log" | tail -n 1)
+        [ -n "$n" ] || { echo "error: no ERROR SUMMARY"; return; }
+        [ "$n" -gt 0 ] && echo race || echo clean ;;
+    tsan)
+        # shellcheck disable=SC2086
+        TSAN_OPTIONS="halt_on_error=0" timeout -s KILL 300 $run "$tsan_bin/$prog" $args >"$log" 2>&1
+        if grep -q "WARNING: ThreadSanitizer: data race" "$log"; then echo race
+        elif grep -q "ThreadSanitizer: \(failed\|CHECK failed\)\|execve failed" "$log"; then
+            echo "error: TSan did not run"
+        else echo clean; fi ;;
+    esac
+}
+
+printf '%-34s' "program"
+for t in $tools; do printf ' %-18s' "$t"; done
+echo
+while IFS=$'\t' read -r prog args hg drd ts; do
+    case $prog in ''|'#'*) continue ;; esac
+    [ "$args" = "-" ] && args=""
+    printf '%-34s' "$prog $args"
+    for t in $tools; do
+        case $t in helgrind) want=$hg ;; drd) want=$drd ;; tsan) want=$ts ;; esac
+        if [ "${want#n/a}" != "$want" ]; then
+            printf ' %-18s' "n/a"
+            continue
+        fi
+        got=$(verdict "$t" "$prog" "$args")
+        if [ "$got" = "$want" ]; then
+            pass=$((pass + 1)); printf ' %-18s' "$got"
+        else
+            fail=$((fail + 1)); printf ' %-18s' "WANT $want GOT $got"
+        fi
+        if [ -n "$show" ] && [ "$got" = race ]; then
+            echo; echo "---- $t report: $prog $args"; grep -v '^==[0-9]*== *$' "$log" | head -n 80
+        fi
+    done
+    echo
+done <"$tsv"
+grep -h "^#.*n/a" "$tsv" | sed 's/^# */  /' || true
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
