@@ -118,7 +118,7 @@ static void *record(const struct bench_params *p, const void *arg)
     struct histories *h = malloc(sizeof *h);
     if (h == NULL)
         return NULL;
-    struct lin_target t = {&lin_queue, mutex_queue_new, queue_free, queue_apply, 1, 99, mix, 2};
+    struct lin_target t = {&lin_queue, mutex_queue_new, queue_free, queue_apply, 1, 99, mix, 2, NULL};
     struct lin_run_config c = {.threads = p->threads, .ops_per_thread = (int)p->size, .seed = 5};
     struct splitmix64 rng = {5};
     for (int i = 0; i < HISTORIES; i++)

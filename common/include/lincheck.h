@@ -73,6 +73,9 @@ struct lin_target {
     int64_t arg_lo, arg_hi;                              /* arguments drawn from here */
     const unsigned *op_weights;                          /* per model operation; NULL: equal */
     size_t n_ops;
+    /* Optional: may this thread run this operation? (e.g. only one receiver
+     * for an MPSC channel). Where not, the thread runs operation 0 instead. */
+    bool (*allowed)(int thread, int op);
 };
 
 struct lin_run_config {

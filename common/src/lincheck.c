@@ -379,8 +379,11 @@ int lin_record(const struct lin_target *t, const struct lin_run_config *c,
             }
             pick -= w;
         }
+        int thread = (int)(i / (size_t)c->ops_per_thread);
+        if (t->allowed && !t->allowed(thread, op))
+            op = 0;
         ops[i] = (struct lin_op){
-            .thread = (int)(i / (size_t)c->ops_per_thread), .op = op,
+            .thread = thread, .op = op,
             .arg = t->arg_lo + (int64_t)splitmix64_below(rng, (uint64_t)(t->arg_hi - t->arg_lo + 1)),
         };
     }

@@ -103,7 +103,7 @@ static const unsigned enq_deq[] = {3, 2};
 
 TEST(lincheck, mutex_queue_is_always_linearizable, .timeout = 120)
 {
-    struct lin_target t = {&lin_queue, mutex_queue_new, queue_free, queue_apply, 1, 99, enq_deq, 2};
+    struct lin_target t = {&lin_queue, mutex_queue_new, queue_free, queue_apply, 1, 99, enq_deq, 2, NULL};
     struct lin_run_config c = {.threads = 3, .ops_per_thread = 8,
                                .runs = (unsigned)lab_scaled(300), .seed = 1, .yields = true};
     struct lin_run_report r;
@@ -115,7 +115,7 @@ TEST(lincheck, racy_queue_is_caught, .timeout = 120)
 {
     if (lab_emulated() || lab_under_valgrind())
         SKIP("host only: emulation and valgrind serialise the threads and hide the race");
-    struct lin_target t = {&lin_queue, racy_queue_new, queue_free, queue_apply, 1, 99, enq_deq, 2};
+    struct lin_target t = {&lin_queue, racy_queue_new, queue_free, queue_apply, 1, 99, enq_deq, 2, NULL};
     struct lin_run_config c = {.threads = 3, .ops_per_thread = 8, .runs = 500, .seed = 1,
                                .yields = true};
     struct lin_run_report r;
