@@ -3,6 +3,8 @@
 # A chapter's Makefile lists what it has, then includes this file:
 #
 #   PROGRAMS := hello memlat              # each NAME.c in the chapter folder
+#   LIB_SRCS := telem_lib.c               # the chapter's own library code, linked
+#                                         #   into its programs, tests and benchmarks
 #   CFLAGS_memlat := -O1                  # extra flags for one program (optional)
 #   TESTS := $(wildcard tests/test_*.c)   # the default; tests/test_X.c also links
 #                                         # program X's code (built with -DLAB_NO_MAIN)
@@ -76,7 +78,14 @@ $(LIBBENCH): $(LIBBENCH_OBJS)
 	@rm -f $@
 	$(call say,AR,$@) $(AR) rcs $@ $^
 
-LIBS := $(LIBBENCH) $(LIBCOMMON)
+# The chapter's own library code (LIB_SRCS), linked into everything it builds.
+CHAPTER_LIB_OBJS := $(patsubst %.c,$(B)/obj/lib/%.o,$(LIB_SRCS))
+
+$(B)/obj/lib/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+LIBS := $(CHAPTER_LIB_OBJS) $(LIBBENCH) $(LIBCOMMON)
 
 # ---- programs --------------------------------------------------------------
 PROGRAM_BINS := $(addprefix $(B)/,$(PROGRAMS))
@@ -90,7 +99,7 @@ $(B)/obj/%.nomain.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$< (no main)) $(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -DLAB_NO_MAIN -MMD -MP -c $< -o $@
 
-$(PROGRAM_BINS): $(B)/%: $(B)/obj/%.o $(LIBCOMMON)
+$(PROGRAM_BINS): $(B)/%: $(B)/obj/%.o $(CHAPTER_LIB_OBJS) $(LIBCOMMON)
 	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) -o $@
 
 # ---- tests: our runner everywhere, Criterion on the host -------------------
@@ -279,5 +288,5 @@ fuzz:
 clean:
 	rm -rf $(B) $(RESULTS)
 
--include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(B)/obj/bench/*.d $(B)/obj/peers/*.d \
+-include $(wildcard $(B)/obj/*.d $(B)/obj/lib/*.d $(B)/obj/tests/*.d $(B)/obj/bench/*.d $(B)/obj/peers/*.d \
   $(BUILD)/libcommon/obj/*.d $(BUILD)/libbench/obj/*.d)

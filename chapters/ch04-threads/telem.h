@@ -1,0 +1,66 @@
+/*
+ * telem.h - the pieces of the telemetry server of this chapter (the server
+ * itself, telem.c, is still to come): the datagram parser, the CKMS quantile
+ * summary and the cumulative moving average.
+ */
+#ifndef CH04_TELEM_H
+#define CH04_TELEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TELEM_NAME_MAX 255
+#define TELEM_DATAGRAM_MAX 16250 /* the book's receive buffer */
+
+struct telem_point {
+    char name[TELEM_NAME_MAX + 1];
+    uint32_t value;
+};
+
+/* Parses one datagram, "name value [ignored...]": valid UTF-8, a name of at
+ * most TELEM_NAME_MAX bytes with no control characters (no NUL), a value of
+ * decimal digits (an optional '+') that fits in 32 bits. Returns 0, or a
+ * negative errno: -EILSEQ not UTF-8, -EINVAL no name, a control character in
+ * it, or a value that is not digits, -ERANGE value over 4294967295,
+ * -ENAMETOOLONG name too long, -EMSGSIZE datagram too long. */
+int telem_parse(const uint8_t *buf, size_t len, struct telem_point *out);
+
+/* Whether buf[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+int telem_utf8_valid(const uint8_t *buf, size_t len);
+
+/* ---- CKMS: quantiles of a stream in bounded memory -------------------------------------- */
+
+struct ckms_tuple {
+    double v;
+    uint64_t g, delta;
+};
+
+struct ckms {
+    double eps;
+    uint64_t n;
+    unsigned since_compress;
+    struct ckms_tuple *t;
+    size_t len, cap;
+};
+
+int ckms_init(struct ckms *c, double eps);
+void ckms_free(struct ckms *c);
+int ckms_insert(struct ckms *c, double v);
+/* A value whose rank is within eps * n of q * n (q in [0, 1]); 0 when empty. */
+double ckms_query(const struct ckms *c, double q);
+
+/* ---- the cumulative moving average -------------------------------------------------------- */
+
+struct cma {
+    uint64_t n;
+    double mean;
+};
+
+static inline void cma_add(struct cma *c, double v)
+{
+    c->n++;
+    c->mean += (v - c->mean) / (double)c->n;
+}
+
+#endif

@@ -1,0 +1,158 @@
+/* test_telem.c - the datagram parser refuses what it must; CKMS keeps its rank
+ * error within eps * n; the moving average is the mean. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prop.h"
+#include "telem.h"
+#include "test.h"
+
+static int parse(const char *s, struct telem_point *p)
+{
+    return telem_parse((const uint8_t *)s, strlen(s), p);
+}
+
+TEST(telem, parses_name_and_value)
+{
+    struct telem_point p;
+    ASSERT_EQ(parse("a 10", &p), 0);
+    ASSERT_STR_EQ(p.name, "a");
+    ASSERT_EQ(p.value, 10);
+    ASSERT_EQ(parse("  cpu.load\t+4294967295 extra tokens\n", &p), 0);
+    ASSERT_STR_EQ(p.name, "cpu.load");
+    ASSERT_EQ(p.value, 4294967295u);
+    ASSERT_EQ(parse("température 7", &p), 0, "UTF-8 names are fine");
+    ASSERT_STR_EQ(p.name, "température");
+}
+
+TEST(telem, refuses_bad_values)
+{
+    struct telem_point p;
+    ASSERT_EQ(parse("a", &p), -EINVAL, "no value");
+    ASSERT_EQ(parse("", &p), -EINVAL, "nothing");
+    ASSERT_EQ(parse("a -1", &p), -EINVAL, "strtoul would wrap this to 4294967295");
+    ASSERT_EQ(parse("a 0x10", &p), -EINVAL, "no hex");
+    ASSERT_EQ(parse("a 12b", &p), -EINVAL, "no trailing junk");
+    ASSERT_EQ(parse("a +", &p), -EINVAL);
+    ASSERT_EQ(parse("a 4294967296", &p), -ERANGE);
+    ASSERT_EQ(parse("a 99999999999999999999999", &p), -ERANGE);
+    char name[300];
+    memset(name, 'x', 256);
+    strcpy(name + 256, " 1");
+    ASSERT_EQ(parse(name, &p), -ENAMETOOLONG);
+}
+
+/* Found by fuzzing (fuzz/telem_parse): a NUL inside a name was accepted, and
+ * the name then read as a shorter C string. */
+TEST(telem, refuses_control_characters_in_names)
+{
+    struct telem_point p;
+    static const uint8_t nul[] = {'N', 0, 0, 0, ' ', '7'};
+    ASSERT_EQ(telem_parse(nul, sizeof nul, &p), -EINVAL);
+    static const uint8_t bell[] = {'a', 7, ' ', '1'};
+    ASSERT_EQ(telem_parse(bell, sizeof bell, &p), -EINVAL);
+}
+
+TEST(telem, refuses_bad_utf8_and_oversized_datagrams)
+{
+    struct telem_point p;
+    const uint8_t invalid[][4] = {{0xff}, {0xc0, 0xaf}, {0xed, 0xa0, 0x80}, {0xe2, 0x82}};
+    const size_t lens[] = {1, 2, 3, 2}; /* stray byte, overlong '/', surrogate, truncated */
+    for (int i = 0; i < 4; i++) {
+        uint8_t buf[16] = "x ";
+        memcpy(buf + 2, invalid[i], lens[i]);
+        ASSERT_EQ(telem_parse(buf, 2 + lens[i], &p), -EILSEQ, "case %d", i);
+    }
+    static uint8_t big[TELEM_DATAGRAM_MAX + 1];
+    memset(big, 'a', sizeof big);
+    ASSERT_EQ(telem_parse(big, sizeof big, &p), -EMSGSIZE);
+}
+
+/* The book's demo: after "a 10" every quantile is 10; after "a 55" the lower
+ * three are 10 and the upper three 55. */
+TEST(telem, ckms_reproduces_the_book)
+{
+    static const double qs[] = {0, 0.25, 0.5, 0.75, 0.9, 0.99};
+    struct ckms c;
+    ASSERT_EQ(ckms_init(&c, 0.01), 0);
+    ckms_insert(&c, 10);
+    for (int i = 0; i < 6; i++)
+        ASSERT_NEAR(ckms_query(&c, qs[i]), 10, 0);
+    ckms_insert(&c, 55);
+    for (int i = 0; i < 6; i++)
+        ASSERT_NEAR(ckms_query(&c, qs[i]), i < 3 ? 10 : 55, 0, "q = %g", qs[i]);
+    ckms_free(&c);
+    ASSERT_EQ(ckms_init(&c, 0), -EINVAL);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Property: for any stream, every answer's rank is within eps * n (+1 for
+ * rounding) of the rank asked for, checked against an exact sort. */
+static enum prop_result ckms_rank_error_bounded(struct prop_source *s, void *env)
+{
+    (void)env;
+    const double eps = 0.01;
+    size_t n = 1 + prop_size(s, 3000);
+    double *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *sorted);
+    struct ckms c;
+    ckms_init(&c, eps);
+    enum prop_result result = v && sorted ? PROP_PASS : PROP_DISCARD;
+    bool ascending = prop_bool(s);
+    for (size_t i = 0; i < n && result == PROP_PASS; i++) {
+        v[i] = ascending ? (double)i : (double)prop_int(s, 0, 1000);
+        sorted[i] = v[i];
+        ckms_insert(&c, v[i]);
+    }
+    if (result == PROP_PASS) {
+        qsort(sorted, n, sizeof *sorted, cmp_double);
+        static const double qs[] = {0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1};
+        for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+            double got = ckms_query(&c, qs[k]), want_rank = qs[k] * (double)n;
+            size_t lo = 0, hi;
+            while (lo < n && sorted[lo] < got)
+                lo++;
+            for (hi = lo; hi < n && sorted[hi] == got; hi++)
+                ;
+            /* got occupies ranks lo+1 .. hi (1-based): the closest to want_rank */
+            double nearest = want_rank < (double)lo + 1 ? (double)lo + 1
+                             : want_rank > (double)hi ? (double)hi : want_rank;
+            if (fabs(nearest - want_rank) > eps * (double)n + 1) {
+                prop_log(s, "n %zu, %s values: q %g gave %g, ranks %zu..%zu, wanted %g", n,
+                         ascending ? "ascending" : "random", qs[k], got, lo + 1, hi, want_rank);
+                result = PROP_FAIL;
+                break;
+            }
+        }
+    }
+    free(v);
+    free(sorted);
+    ckms_free(&c);
+    return result;
+}
+
+PROPERTY(telem, ckms_rank_error_within_eps_n, ckms_rank_error_bounded, NULL)
+
+TEST(telem, cma_is_the_mean)
+{
+    struct cma c = {0};
+    double sum = 0;
+    for (int i = 1; i <= 10000; i++) {
+        double v = (double)((i * 7919) % 1000);
+        cma_add(&c, v);
+        sum += v;
+    }
+    ASSERT_NEAR(c.mean, sum / 10000, 1e-9 * sum / 10000);
+    struct cma b = {0};
+    cma_add(&b, 1000);
+    cma_add(&b, 2000);
+    ASSERT_NEAR(b.mean, 1500, 0, "the book's b 1000, b 2000");
+    cma_add(&b, 3000);
+    ASSERT_NEAR(b.mean, 2000, 0);
+}
