@@ -6,8 +6,11 @@
 #ifndef CH04_TELEM_H
 #define CH04_TELEM_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define TELEM_NAME_MAX 255
 #define TELEM_DATAGRAM_MAX 16250 /* the book's receive buffer */
@@ -62,5 +65,32 @@ static inline void cma_add(struct cma *c, double v)
     c->n++;
     c->mean += (v - c->mean) / (double)c->n;
 }
+
+/* ---- the server (telem.c) ----------------------------------------------------------------- */
+
+struct telem_config {
+    FILE *out;          /* where the reports go */
+    uint32_t limit;     /* <= limit to CKMS, >= limit to CMA */
+    size_t capacity;    /* of each channel */
+    bool unbounded;     /* the book's unbounded channels instead */
+    unsigned flush_ms;  /* between reports */
+};
+
+struct telem_counts {
+    uint64_t datagrams, accepted, malformed, dropped_full;
+};
+
+struct telem_server_socket {
+    int fd;
+    uint16_t port; /* the port bound (useful after port 0) */
+};
+
+/* Binds a UDP socket on 127.0.0.1:port (0: any free port). 0 or -errno. */
+int telem_open(struct telem_server_socket *ss, uint16_t port);
+
+/* Runs the server on fd until *stop, then flushes once more and returns the
+ * counts. 0 or -errno. */
+int telem_serve(const struct telem_config *cfg, int fd, _Atomic bool *stop,
+                struct telem_counts *counts);
 
 #endif

@@ -156,3 +156,82 @@ TEST(telem, cma_is_the_mean)
     cma_add(&b, 3000);
     ASSERT_NEAR(b.mean, 2000, 0);
 }
+
+/* ---- end to end: the book's demo over loopback UDP ------------------------------------------ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "threads.h"
+
+struct served {
+    struct telem_config cfg;
+    int fd;
+    _Atomic bool stop;
+    struct telem_counts counts;
+    int rc;
+};
+
+static void *serve(size_t id, void *arg)
+{
+    (void)id;
+    struct served *s = arg;
+    s->rc = telem_serve(&s->cfg, s->fd, &s->stop, &s->counts);
+    return NULL;
+}
+
+static void send_datagram(uint16_t port, const char *text)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    sendto(fd, text, strlen(text), 0, (struct sockaddr *)&a, sizeof a);
+    close(fd);
+}
+
+static void wait_ms(long ms)
+{
+    nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000}, NULL);
+}
+
+TEST(telem, the_books_demo_end_to_end, .timeout = 60)
+{
+    char *text = NULL;
+    size_t len = 0;
+    struct telem_server_socket ss;
+    ASSERT_EQ(telem_open(&ss, 0), 0);
+    ASSERT_GT(ss.port, 0);
+    struct served s = {.cfg = {open_memstream(&text, &len), 100, 64, false, 50}, .fd = ss.fd};
+    ASSERT_NOT_NULL(s.cfg.out);
+    atomic_init(&s.stop, false);
+    struct lab_threads ts;
+    ASSERT_EQ(lab_threads_start(&ts, 1, serve, &s, 0), 0);
+    long pause = 300 * (long)lab_slowdown(); /* several flushes between sends */
+    static const char *const demo[] = {"a 10", "a 55", "b 1000", "b 2000", "b 3000",
+                                       "a -1", "\xff 7", "b"};
+    for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++) {
+        send_datagram(ss.port, demo[i]);
+        wait_ms(pause);
+    }
+    atomic_store(&s.stop, true);
+    lab_threads_join(&ts);
+    close(ss.fd);
+    fclose(s.cfg.out);
+    ASSERT_EQ(s.rc, 0);
+    ASSERT_EQ(s.counts.datagrams, 8);
+    ASSERT_EQ(s.counts.accepted, 5);
+    ASSERT_EQ(s.counts.malformed, 3, "a -1, a non-UTF-8 name, a missing value");
+    ASSERT_EQ(s.counts.dropped_full, 0);
+    /* After a 10: every quantile 10. After a 55: 10 10 10 55 55 55. */
+    ASSERT_STR_CONTAINS(text, "[CKMS] a 0:10\n[CKMS] a 0.25:10\n[CKMS] a 0.5:10\n"
+                              "[CKMS] a 0.75:10\n[CKMS] a 0.9:10\n[CKMS] a 0.99:10\n");
+    ASSERT_STR_CONTAINS(text, "[CKMS] a 0:10\n[CKMS] a 0.25:10\n[CKMS] a 0.5:10\n"
+                              "[CKMS] a 0.75:55\n[CKMS] a 0.9:55\n[CKMS] a 0.99:55\n");
+    ASSERT_STR_CONTAINS(text, "[CMA] b 1000\n");
+    ASSERT_STR_CONTAINS(text, "[CMA] b 1500\n");
+    ASSERT_STR_CONTAINS(text, "[CMA] b 2000\n");
+    free(text);
+}
