@@ -22,6 +22,7 @@
 #include "prop.h"
 #include "stats.h"
 #include "tests/lin_queues.h"
+#include "tests/planted_insert.h"
 #include "tests/planted_stack.h"
 
 /* ---- a trivial structure and its model: a register ------------------------------------ */
@@ -54,29 +55,6 @@ static void engine_runs(void *state, uint64_t iters)
     struct prop_config c = {.runs = (unsigned)iters, .seed = 1};
     if (!prop_check("register", prop_model_property, &reg_model, &c, &r))
         die("the register property failed");
-}
-
-/* The planted sorted-insert bug of the engine's tests. */
-static void buggy_insert(int *a, size_t n, int x)
-{
-    size_t i = n;
-    while (i > 1 && a[i - 1] > x) {
-        a[i] = a[i - 1];
-        i--;
-    }
-    a[i] = x;
-}
-
-static enum prop_result insert_keeps_order(struct prop_source *s, void *env)
-{
-    (void)env;
-    int a[64];
-    size_t n = 0;
-    while (n < 64 && prop_more(s, 10))
-        buggy_insert(a, n++, (int)prop_int(s, 0, 100));
-    for (size_t i = 1; i < n; i++)
-        PROP_REQUIRE(s, a[i - 1] <= a[i], "out of order at %zu", i);
-    return PROP_PASS;
 }
 
 static void shrink_insert(void *state, uint64_t iters)

@@ -6,41 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "planted_insert.h"
 #include "planted_stack.h"
 #include "prop.h"
 #include "test.h"
 
-/* ---- a sorted insert with a planted bug ------------------------------------------ */
-
-/* Inserts x into the sorted a[0..n). The bug: it never moves a[0], so a value
- * smaller than everything lands in slot 1. */
-static void buggy_sorted_insert(int *a, size_t n, int x)
-{
-    size_t i = n;
-    while (i > 1 && a[i - 1] > x) {
-        a[i] = a[i - 1];
-        i--;
-    }
-    a[i] = x;
-}
-
-static enum prop_result insert_keeps_order(struct prop_source *s, void *env)
-{
-    (void)env;
-    int a[64];
-    size_t n = 0;
-    char drawn[256] = "";
-    while (n < 64 && prop_more(s, 10)) {
-        int x = (int)prop_int(s, 0, 100);
-        buggy_sorted_insert(a, n++, x);
-        size_t len = strlen(drawn);
-        snprintf(drawn + len, sizeof drawn - len, "%s%d", len ? " " : "", x);
-    }
-    prop_log(s, "inserted: %s", drawn);
-    for (size_t i = 1; i < n; i++)
-        PROP_REQUIRE(s, a[i - 1] <= a[i], "a[%zu] = %d > a[%zu] = %d", i - 1, a[i - 1], i, a[i]);
-    return PROP_PASS;
-}
+/* ---- a sorted insert with a planted bug (planted_insert.h) ------------------------ */
 
 TEST(prop, sorted_insert_bug_shrinks_to_1_then_0)
 {
