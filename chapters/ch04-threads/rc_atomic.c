@@ -9,7 +9,11 @@
  * Arc and of C++'s shared_ptr). On x86 both are one `lock xadd`; helgrind, DRD
  * and ThreadSanitizer are clean (races.tsv).
  *
- *   rc_atomic [--threads N] [--iters N]
+ * --drop is the twin of rc_race --drop: each thread owns one reference, and
+ * the release that takes the count to zero frees the object, exactly once,
+ * after every other thread is done with it (AddressSanitizer is clean).
+ *
+ *   rc_atomic [--threads N] [--iters N] [--drop]
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -45,7 +49,25 @@ static bool release(struct object *o)
 struct job {
     struct object *obj;
     unsigned long iters;
+    _Atomic unsigned frees; /* --drop */
 };
+
+/* --drop: each thread owns one reference and gives it up last. */
+static void *drop_last(size_t id, void *arg)
+{
+    (void)id;
+    struct job *j = arg;
+    for (unsigned long i = 0; i < j->iters; i++)
+        retain(j->obj);
+    for (unsigned long i = 0; i < j->iters; i++)
+        if (release(j->obj))
+            die("the count reached zero with references held");
+    if (release(j->obj)) {
+        free(j->obj);
+        atomic_fetch_add(&j->frees, 1);
+    }
+    return NULL;
+}
 
 /* Each thread takes `iters` references, then drops them all (as rc_race). */
 static void *retain_release(size_t id, void *arg)
@@ -64,9 +86,11 @@ int main(int argc, char **argv)
 {
     long threads = 2;
     uint64_t iters = 1000000;
+    bool drop = false;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N", "threads retaining and releasing", 1, 64),
         CLI_U64("iters", &iters, "N", "retain/release pairs per thread"),
+        CLI_FLAG("drop", &drop, "each thread owns a reference; the last drop frees"),
     };
     const struct cli cli = {
         .prog = "rc_atomic",
@@ -78,9 +102,19 @@ int main(int argc, char **argv)
     struct object *obj = malloc(sizeof *obj); /* shared objects live on the heap */
     if (obj == NULL)
         die("out of memory");
-    atomic_init(&obj->count, 10);
-    struct job job = {obj, (unsigned long)lab_scaled(iters)};
+    struct job job = {.obj = obj, .iters = (unsigned long)lab_scaled(iters)};
     struct lab_threads ts;
+    if (drop) {
+        atomic_init(&obj->count, threads); /* one reference per thread */
+        if (lab_threads_start(&ts, (size_t)threads, drop_last, &job, 0) != 0)
+            die("could not start %ld threads", threads);
+        lab_threads_join(&ts);
+        unsigned frees = atomic_load(&job.frees);
+        printf("rc_atomic --drop: %ld threads x %lu retains then releases: freed %u time%s, "
+               "by the last release\n", threads, job.iters, frees, frees == 1 ? "" : "s");
+        return frees == 1 ? 0 : 1;
+    }
+    atomic_init(&obj->count, 10);
     if (lab_threads_start(&ts, (size_t)threads, retain_release, &job, 0) != 0)
         die("could not start %ld threads", threads);
     lab_threads_join(&ts);

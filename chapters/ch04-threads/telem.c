@@ -15,6 +15,14 @@
  *     one log line; what was accepted before is not lost.
  *
  *   telem [--port N] [--seconds S] [--flush-ms N] [--limit N] [--capacity N] [--unbounded]
+ *         [--sink-us N] [--feed N [--seed N]]
+ *
+ * --feed N starts a sender thread in the same process that sends N random
+ * points to the server's own port (telem_send's stream): the whole pipeline
+ * under load in one process, which is how the race detectors run it.
+ * --sink-us makes each egress as slow as a real downstream (a disk, a remote
+ * store) would be: N microseconds per point. A flood then outruns the egresses,
+ * and the difference between bounded and unbounded channels shows in memory.
  *
  * --port 0 picks a free port and prints it. It runs for --seconds (default 10;
  * 0 runs until SIGINT or SIGTERM), then flushes, reports and exits.
@@ -108,10 +116,22 @@ static void filter(struct server *s, struct chan *in, struct chan *out, bool low
     chan_drop_sender(out);
 }
 
+/* The slow downstream of --sink-us: one sleep per 64 points, since a sleep of a
+ * few microseconds would last the timer slack (about 50 us) instead. */
+static void sink(const struct server *s, unsigned *points)
+{
+    if (s->cfg.sink_us == 0 || ++*points % 64 != 0)
+        return;
+    uint64_t ns = 64u * 1000u * (uint64_t)s->cfg.sink_us;
+    nanosleep(&(struct timespec){.tv_sec = (time_t)(ns / 1000000000u),
+                                 .tv_nsec = (long)(ns % 1000000000u)}, NULL);
+}
+
 static void ckms_egress(struct server *s)
 {
     static struct ckms_entry t[MAX_NAMES];
     size_t n = 0;
+    unsigned points = 0;
     bool fresh = false;
     struct event e;
     while (chan_recv(s->ckms_in, &e) == 0) {
@@ -136,6 +156,7 @@ static void ckms_egress(struct server *s)
             ckms_init(&t[n++].q, 0.01);
         }
         ckms_insert(&t[i].q, e.p.value);
+        sink(s, &points);
         fresh = true;
     }
     for (size_t i = 0; i < n; i++)
@@ -147,6 +168,7 @@ static void cma_egress(struct server *s)
 {
     static struct cma_entry t[MAX_NAMES];
     size_t n = 0;
+    unsigned points = 0;
     bool fresh = false;
     struct event e;
     while (chan_recv(s->cma_in, &e) == 0) {
@@ -167,6 +189,7 @@ static void cma_egress(struct server *s)
             t[n++].m = (struct cma){0};
         }
         cma_add(&t[i].m, e.p.value);
+        sink(s, &points);
         fresh = true;
     }
     chan_drop_receiver(s->cma_in);
@@ -240,6 +263,20 @@ int telem_serve(const struct telem_config *cfg, int fd, _Atomic bool *stop,
 #ifndef LAB_NO_MAIN
 static _Atomic bool stop_flag;
 
+struct feed {
+    uint16_t port;
+    uint64_t count, seed, sent;
+    int rc;
+};
+
+static void *feed_thread(size_t id, void *arg)
+{
+    (void)id;
+    struct feed *f = arg;
+    f->rc = telem_send_random(f->port, f->count, 4, 200, 0, f->seed, &f->sent);
+    return NULL;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -248,9 +285,9 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-    long port = 1990, flush_ms = 1000, capacity = 1024;
+    long port = 1990, flush_ms = 1000, capacity = 1024, sink_us = 0;
     double seconds = 10;
-    uint64_t limit = 100;
+    uint64_t limit = 100, feed = 0, seed = 1;
     bool unbounded = false;
     const struct cli_option opts[] = {
         CLI_LONG("port", &port, "N", "UDP port on 127.0.0.1 (0: any free one)", 0, 65535),
@@ -259,6 +296,9 @@ int main(int argc, char **argv)
         CLI_U64("limit", &limit, "N", "filter limit: <= to CKMS, >= to CMA"),
         CLI_LONG("capacity", &capacity, "N", "capacity of each channel", 1, 1 << 24),
         CLI_FLAG("unbounded", &unbounded, "the book's unbounded channels (no back-pressure)"),
+        CLI_LONG("sink-us", &sink_us, "N", "a slow downstream: microseconds per point", 0, 1000000),
+        CLI_U64("feed", &feed, "N", "send N random points to itself from a thread"),
+        CLI_U64("seed", &seed, "N", "random seed of --feed"),
     };
     const struct cli cli = {
         .prog = "telem",
@@ -278,18 +318,27 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     struct telem_config cfg = {stdout, (uint32_t)limit, (size_t)capacity, unbounded,
-                               (unsigned)flush_ms};
+                               (unsigned)flush_ms, (unsigned)sink_us};
     if (seconds > 0) {
         /* Whole seconds: the alarm's resolution. */
         struct sigaction sa = {.sa_handler = on_signal};
         sigaction(SIGALRM, &sa, NULL);
         alarm((unsigned)(seconds < 1 ? 1 : seconds));
     }
+    struct feed f = {.port = ss.port, .count = feed, .seed = seed};
+    struct lab_threads feeder;
+    if (feed > 0 && lab_threads_start(&feeder, 1, feed_thread, &f, 0) != 0)
+        die("could not start the feed thread");
     struct telem_counts n;
     rc = telem_serve(&cfg, ss.fd, &stop_flag, &n);
+    if (feed > 0)
+        lab_threads_join(&feeder);
     close(ss.fd);
     if (rc != 0)
         die("cannot run the server: %s", strerror(-rc));
+    if (feed > 0)
+        printf("telem: fed %llu datagrams to itself%s%s\n", (unsigned long long)f.sent,
+               f.rc != 0 ? ", then " : "", f.rc != 0 ? strerror(-f.rc) : "");
     printf("telem: %llu datagrams, %llu accepted, %llu malformed, %llu dropped on full channels\n",
            (unsigned long long)n.datagrams, (unsigned long long)n.accepted,
            (unsigned long long)n.malformed, (unsigned long long)n.dropped_full);

@@ -1,7 +1,7 @@
 /*
- * telem.h - the pieces of the telemetry server of this chapter (the server
- * itself, telem.c, is still to come): the datagram parser, the CKMS quantile
- * summary and the cumulative moving average.
+ * telem.h - the telemetry server of this chapter (telem.c) and its pieces
+ * (telem_lib.c): the datagram parser, the CKMS quantile summary and the
+ * cumulative moving average.
  */
 #ifndef CH04_TELEM_H
 #define CH04_TELEM_H
@@ -74,6 +74,7 @@ struct telem_config {
     size_t capacity;    /* of each channel */
     bool unbounded;     /* the book's unbounded channels instead */
     unsigned flush_ms;  /* between reports */
+    unsigned sink_us;   /* a slow downstream: each egress spends this long per point */
 };
 
 struct telem_counts {
@@ -87,6 +88,20 @@ struct telem_server_socket {
 
 /* Binds a UDP socket on 127.0.0.1:port (0: any free port). 0 or -errno. */
 int telem_open(struct telem_server_socket *ss, uint16_t port);
+
+/* Sends `count` random points "m<k> <v>" (k < names, v uniform in
+ * [0, max_value]) to 127.0.0.1:port, `rate` per second (0: as fast as the
+ * socket takes them), from a splitmix64 stream seeded with `seed`. Stores how
+ * many went out in *sent. 0 or -errno. */
+int telem_send_random(uint16_t port, uint64_t count, uint64_t names, uint32_t max_value,
+                      double rate, uint64_t seed, uint64_t *sent);
+
+/* Sends one datagram to 127.0.0.1:port from socket fd, retrying while the
+ * local queue is full. 0 or -errno. */
+int telem_send_one(int fd, uint16_t port, const void *msg, size_t len);
+
+/* Sleeps until start_ns + i / rate seconds (lab_now_ns time). */
+void telem_pace(uint64_t start_ns, uint64_t i, double rate);
 
 /* Runs the server on fd until *stop, then flushes once more and returns the
  * counts. 0 or -errno. */

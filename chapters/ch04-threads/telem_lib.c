@@ -1,10 +1,18 @@
-/* telem_lib.c - see telem.h: the parser, CKMS. */
+/* telem_lib.c - see telem.h: the parser, CKMS, and the sender. */
 #include "telem.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "rng.h"
 
 int telem_utf8_valid(const uint8_t *s, size_t len)
 {
@@ -175,4 +183,56 @@ double ckms_query(const struct ckms *c, double q)
             return c->t[i - 1].v;
     }
     return c->t[c->len - 1].v;
+}
+
+/* ---- the sender --------------------------------------------------------------------------- */
+
+int telem_send_one(int fd, uint16_t port, const void *msg, size_t len)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (;;) {
+        if (sendto(fd, msg, len, 0, (const struct sockaddr *)&to, sizeof to) >= 0)
+            return 0;
+        if (errno == ENOBUFS || errno == EAGAIN)
+            continue; /* the local queue is full for a moment: try again */
+        if (errno == ECONNREFUSED)
+            return 0; /* the ICMP "port unreachable" of an earlier datagram */
+        return -errno;
+    }
+}
+
+void telem_pace(uint64_t start_ns, uint64_t i, double rate)
+{
+    uint64_t due = start_ns + (uint64_t)((double)i * 1e9 / rate);
+    uint64_t now = lab_now_ns();
+    if (due > now) {
+        uint64_t d = due - now;
+        nanosleep(&(struct timespec){.tv_sec = (time_t)(d / 1000000000u),
+                                     .tv_nsec = (long)(d % 1000000000u)}, NULL);
+    }
+}
+
+int telem_send_random(uint16_t port, uint64_t count, uint64_t names, uint32_t max_value,
+                      double rate, uint64_t seed, uint64_t *sent)
+{
+    *sent = 0;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return -errno;
+    struct splitmix64 g = {seed};
+    uint64_t start = lab_now_ns();
+    int rc = 0;
+    for (uint64_t i = 0; rc == 0 && i < count; i++) {
+        char msg[64];
+        uint64_t r = splitmix64_next(&g);
+        int len = snprintf(msg, sizeof msg, "m%llu %llu", (unsigned long long)(r % names),
+                           (unsigned long long)((r >> 20) % ((uint64_t)max_value + 1)));
+        if (rate > 0)
+            telem_pace(start, i, rate);
+        rc = telem_send_one(fd, port, msg, (size_t)len);
+        *sent += rc == 0;
+    }
+    close(fd);
+    return rc;
 }

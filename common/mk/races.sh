@@ -46,17 +46,22 @@ verdict() { # verdict TOOL PROGRAM ARGS -> race | clean | error: ...
     esac
 }
 
-printf '%-34s' "program"
+# The first column is as wide as the longest "program arguments".
+width=$(awk -F '\t' '$1 != "" && $1 !~ /^#/ {
+    a = ($2 == "-") ? "" : $2; n = length($1 " " a); if (n > w) w = n } END {print w + 1}' "$tsv")
+notes=""
+printf '%-*s' "$width" "program"
 for t in $tools; do printf ' %-18s' "$t"; done
 echo
 while IFS=$'\t' read -r prog args hg drd ts; do
     case $prog in ''|'#'*) continue ;; esac
     [ "$args" = "-" ] && args=""
-    printf '%-34s' "$prog $args"
+    printf '%-*s' "$width" "$prog $args"
     for t in $tools; do
         case $t in helgrind) want=$hg ;; drd) want=$drd ;; tsan) want=$ts ;; esac
         if [ "${want#n/a}" != "$want" ]; then
             printf ' %-18s' "n/a"
+            notes="$notes  n/a, $prog × $t:${want#n/a:}"$'\n'
             continue
         fi
         got=$(verdict "$t" "$prog" "$args")
@@ -71,6 +76,6 @@ while IFS=$'\t' read -r prog args hg drd ts; do
     done
     echo
 done <"$tsv"
-grep -h "^#.*n/a" "$tsv" | sed 's/^# */  /' || true
+printf '%s' "$notes"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
