@@ -81,6 +81,11 @@ void bench_vs(struct bench_run *run, const struct bench_result *a, const struct 
 struct bench_estimate bench_ratio_of(const struct bench_run *run, const struct bench_result *a,
                                      const struct bench_result *b);
 
+/* Records a ratio a benchmark measured itself (its own timing loop), for
+ * the .ratios.tsv file and the summary line, as bench_vs does. */
+void bench_record_ratio(struct bench_run *run, const char *a, const char *b,
+                        struct bench_estimate r);
+
 /* Opens DIR/<chapter>/<suite>.<name>.tsv for data a benchmark derives itself
  * (for a figure), with the same header as the results; NULL on failure. */
 FILE *bench_open_extra(struct bench_run *run, const char *name);

@@ -351,6 +351,17 @@ void bench_vs(struct bench_run *run, const struct bench_result *a, const struct 
     printf("  %s vs %s: %.2fx [%.2f, %.2f]\n", a->id, b->id, x->r.point, x->r.lo, x->r.hi);
 }
 
+void bench_record_ratio(struct bench_run *run, const char *a, const char *b,
+                        struct bench_estimate r)
+{
+    if (run->n_ratios == MAX_RATIOS)
+        return;
+    struct ratio *x = &run->ratios[run->n_ratios++];
+    snprintf(x->a, sizeof x->a, "%s", a);
+    snprintf(x->b, sizeof x->b, "%s", b);
+    x->r = r;
+}
+
 static void cpu_model(char *buf, size_t len)
 {
     snprintf(buf, len, "unknown CPU");
@@ -456,7 +467,7 @@ int bench_end(struct bench_run *run)
         format_time(hi, sizeof hi, run->results[i]->a.estimate.hi);
         printf("%s %s %s [%s, %s]", i ? ";" : "", run->results[i]->id, est, lo, hi);
     }
-    printf("%s\n", run->n_results ? "" : " no benchmark matched");
+    printf("%s\n", run->n_results || run->n_ratios ? "" : " no benchmark matched");
     for (size_t i = 0; i < run->n_results; i++) {
         free(run->results[i]->per_iter);
         free(run->results[i]->samples);

