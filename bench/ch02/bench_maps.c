@@ -14,8 +14,9 @@
  * random order ("hit"), m of absent keys ("miss"), m mixed operations (half
  * lookups, half of them hits; a quarter inserts of new keys; a quarter
  * removals: the size stays near n), and m removals ("delete"); m = n, except
- * for the naive map (2,000: its operations are O(n)). Maps run in turn within a
- * repetition; repetitions are as many as fit (3 to 30). Every map must return
+ * for the naive map (2,000: its operations are O(n); 5 repetitions at most).
+ * Maps run in turn within a repetition; repetitions are as many as fit (3 to
+ * 30). Every map must return
  * the same checksum for the same operations, or the run fails.
  *
  * Keys are splitmix64 outputs: distinct, and random in every bit. The value of
@@ -51,6 +52,7 @@ struct face {
     bool ours;
     size_t max_size;     /* the naive map stops at 10^5 */
     size_t max_ops;      /* operations per timed phase (0: n) */
+    size_t max_reps;     /* repetitions (0: as many as the size allows) */
     void *(*create)(void);
     void (*destroy)(void *m);
     uint64_t (*run)(void *m, const struct map_op *ops, size_t n);
@@ -301,17 +303,17 @@ static uint64_t ut_run(void *mp, const struct map_op *ops, size_t n)
 }
 
 static const struct face faces[] = {
-    {"swiss", true, 0, 0, sw_u64_create, sw_u64_destroy, sw_u64_run},
-    {"swiss-portable", true, 0, 0, sw_u64_portable_create, sw_u64_portable_destroy,
+    {"swiss", true, 0, 0, 0, sw_u64_create, sw_u64_destroy, sw_u64_run},
+    {"swiss-portable", true, 0, 0, 0, sw_u64_portable_create, sw_u64_portable_destroy,
      sw_u64_portable_run},
-    {"robinhood", true, 0, 0, rh_u64_create, rh_u64_destroy, rh_u64_run},
-    {"naive", true, 100000, 2000, naive_u64_create, naive_u64_destroy, naive_u64_run},
-    {"absl", false, 0, 0, cxx_absl_new, cxx_absl_free, cxx_absl_run},
-    {"unordered_map", false, 0, 0, cxx_umap_new, cxx_umap_free, cxx_umap_run},
-    {"ck_rhs", false, 0, 0, bm_ck_rhs_create, bm_ck_rhs_destroy, bm_ck_rhs_run},
-    {"ck_hs", false, 0, 0, bm_ck_hs_create, bm_ck_hs_destroy, bm_ck_hs_run},
-    {"glib", false, 0, 0, glib_create, glib_destroy, glib_run},
-    {"uthash", false, 0, 0, ut_create, ut_destroy, ut_run},
+    {"robinhood", true, 0, 0, 0, rh_u64_create, rh_u64_destroy, rh_u64_run},
+    {"naive", true, 100000, 2000, 5, naive_u64_create, naive_u64_destroy, naive_u64_run},
+    {"absl", false, 0, 0, 0, cxx_absl_new, cxx_absl_free, cxx_absl_run},
+    {"unordered_map", false, 0, 0, 0, cxx_umap_new, cxx_umap_free, cxx_umap_run},
+    {"ck_rhs", false, 0, 0, 0, bm_ck_rhs_create, bm_ck_rhs_destroy, bm_ck_rhs_run},
+    {"ck_hs", false, 0, 0, 0, bm_ck_hs_create, bm_ck_hs_destroy, bm_ck_hs_run},
+    {"glib", false, 0, 0, 0, glib_create, glib_destroy, glib_run},
+    {"uthash", false, 0, 0, 0, ut_create, ut_destroy, ut_run},
 };
 enum { N_FACES = sizeof faces / sizeof faces[0] };
 
@@ -426,8 +428,8 @@ int main(int argc, char **argv)
     const char *env = getenv("LAB_MAPS_MAX_SIZE");
     if (env != NULL && (max_size = strtoull(env, NULL, 10)) < 1000)
         die("LAB_MAPS_MAX_SIZE must be 1000 or more");
-    FILE *tsv = bench_open_extra(run, "maps");
-    FILE *rt = bench_open_extra(run, "ratios");
+    FILE *tsv = bench_open_extra(run, "ns");
+    FILE *rt = bench_open_extra(run, "vs_best_peer");
     if (tsv == NULL || rt == NULL)
         die("cannot write the result files");
     fprintf(tsv, "map\timpl\tsize\top\tns\tlo\thi\tbytes_per_entry\n");
@@ -443,7 +445,7 @@ int main(int argc, char **argv)
         for (size_t rep = 0; rep < reps; rep++) {
             for (size_t f = 0; f < N_FACES; f++) {
                 const struct face *fc = &faces[f];
-                if (fc->max_size && n > fc->max_size)
+                if ((fc->max_size && n > fc->max_size) || (fc->max_reps && rep >= fc->max_reps))
                     continue;
                 size_t m = fc->max_ops && fc->max_ops < n ? fc->max_ops : n;
                 struct phases p = make_phases(n, m, 1000 + rep);

@@ -26,6 +26,7 @@
 #   CFLAGS_bench_X := ...                 #   their compile flags)
 #   PERF := branch                        # make perf-<id>: perf_NAME is a command to
 #   perf_branch = $(B)/branch             #   profile (perf stat/record, or cachegrind)
+#   PERF_SCRIPT = cmd                     # make perf-<id> also runs `cmd OUTDIR`
 #   PLOTS := memlat                       # plots/<id>-NAME.gp draws NAME's data: the
 #   plotdata_memlat = FILES               #   first of FILES that exists (default
 #   plothint_memlat = make report         #   <report>/NAME.tsv; the hint names what
@@ -283,6 +284,7 @@ perf: programs
 	@$(if $(EMULATED),echo "$(ID): perf runs on the host build only" && false)
 	@set -e; $(foreach p,$(PERF),echo "== $(ID)/$(p): $(subst $(TOP)/,,$(perf_$(p)))"; \
 	  $(MK)/perf.sh $(PERF_OUT) $(p) -- $(perf_$(p));)
+	@$(if $(PERF_SCRIPT),$(PERF_SCRIPT) $(PERF_OUT))
 fuzz:
 	@echo "$(ID): no fuzz targets; nothing to do"
 
