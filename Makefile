@@ -67,7 +67,10 @@ bench perf $(addprefix bench-,$(IDS)) $(addprefix perf-,$(IDS)): deps-bench
 plots:
 	@status=0; for d in $(CHAPTER_DIRS); do $(SUBMAKE) -C $$d plots || status=1; done; exit $$status
 
-# make fuzz-<target> FUZZ_SECONDS=60: a bounded AFL++ campaign (fuzz/README.md).
+# make fuzz-<target> FUZZ_SECONDS=60: a bounded AFL++ campaign (fuzz/README.md);
+# make fuzz-<id>: every target a chapter lists in FUZZ_TARGETS, in turn.
+$(addprefix fuzz-,$(IDS)): fuzz-%: deps
+	@$(SUBMAKE) -C $(call dir_of,$*) fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 fuzz-%: deps
 	@$(MAKE) --no-print-directory -C fuzz run TARGET=$* FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
@@ -83,7 +86,8 @@ deps-bench:
 
 help:
 	@echo "targets: all check report deps deps-bench races helgrind bench plots asm perf clean help"
-	@echo "per chapter: <id> check-<id> races-<id> helgrind-<id> bench-<id> perf-<id> asm-<id>"
+	@echo "per chapter: <id> check-<id> races-<id> helgrind-<id> bench-<id> perf-<id> asm-<id> fuzz-<id>"
+	@echo "fuzzing: fuzz-<id> (a chapter's FUZZ_TARGETS), fuzz-<target> (one target of fuzz/); FUZZ_SECONDS=60"
 	@echo "variables: ARCH=x86_64|aarch64|armhf (now $(ARCH))  SAN=tsan|asan"
 	@echo "chapters:"
 	@$(foreach d,$(CHAPTER_DIRS),printf '  %-8s %-22s %s\n' '$(call id_of,$(d))' '$(notdir $(d))' "$$(sed -n '1s/^# *//p' $(d)/README.md)";)

@@ -27,6 +27,7 @@
 #   PERF := branch                        # make perf-<id>: perf_NAME is a command to
 #   perf_branch = $(B)/branch             #   profile (perf stat/record, or cachegrind)
 #   PERF_SCRIPT = cmd                     # make perf-<id> also runs `cmd OUTDIR`
+#   FUZZ_TARGETS := hashmap_interp        # make fuzz-<id>: these targets of fuzz/
 #   PLOTS := memlat                       # plots/<id>-NAME.gp draws NAME's data: the
 #   plotdata_memlat = FILES               #   first of FILES that exists (default
 #   plothint_memlat = make report         #   <report>/NAME.tsv; the hint names what
@@ -286,7 +287,9 @@ perf: programs
 	  $(MK)/perf.sh $(PERF_OUT) $(p) -- $(perf_$(p));)
 	@$(if $(PERF_SCRIPT),$(PERF_SCRIPT) $(PERF_OUT))
 fuzz:
-	@echo "$(ID): no fuzz targets; nothing to do"
+	@$(if $(FUZZ_TARGETS),,echo "$(ID): no fuzz targets; nothing to do")
+	@set -e; $(foreach t,$(FUZZ_TARGETS),$(MAKE) --no-print-directory -C $(TOP)/fuzz run \
+	  TARGET=$(t) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60);)
 
 clean:
 	rm -rf $(B) $(RESULTS)
