@@ -21,7 +21,7 @@
  *
  * Keys are splitmix64 outputs: distinct, and random in every bit. The value of
  * key k is map_op_value(k). Bytes per entry: what malloc holds after the
- * inserts (glibc's mallinfo2), divided by n. The hash each map uses is its own
+ * inserts (glibc's mallinfo2: heap blocks and mapped ones), divided by n. The hash each map uses is its own
  * (glib: g_direct_hash; uthash: its Jenkins hash); the two Concurrency Kit
  * tables, which take a hash from the user, get ours (map_mix64), and keep their
  * entries in a pool (one malloc per 4,096), as uthash's do.
@@ -415,6 +415,13 @@ static size_t reps_for(size_t n, bool quick)
     return r < 3 ? 3 : r > MAX_REPS ? MAX_REPS : r;
 }
 
+/* What malloc holds: small blocks on the heap, big ones mapped on their own. */
+static size_t heap_bytes(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
 static double median(double *v, size_t n)
 {
     return bench_quantile_sorted(v, n, 0.5);
@@ -449,7 +456,7 @@ int main(int argc, char **argv)
                     continue;
                 size_t m = fc->max_ops && fc->max_ops < n ? fc->max_ops : n;
                 struct phases p = make_phases(n, m, 1000 + rep);
-                size_t before = mallinfo2().uordblks;
+                size_t before = heap_bytes();
                 void *map = fc->create();
                 for (size_t ph = 0; ph < N_PHASES; ph++) {
                     uint64_t t0 = lab_now_ns();
@@ -460,7 +467,7 @@ int main(int argc, char **argv)
                     struct cell *c = &cells[si][f][ph];
                     c->s[c->n++] = (struct bench_sample){1, (double)t / (double)p.len[ph]};
                     if (ph == INSERT)
-                        c->bytes[c->n - 1] = (double)(mallinfo2().uordblks - before) / (double)n;
+                        c->bytes[c->n - 1] = (double)(heap_bytes() - before) / (double)n;
                     /* The same operations give the same checksum in every map
                      * with the same m. */
                     struct cell *ref = &cells[si][0][ph];
