@@ -5,8 +5,11 @@
 #   races.sh [--tools "helgrind drd tsan"] [--run "PREFIX"] [--show] RACES_TSV BIN_DIR TSAN_BIN_DIR
 #
 # races.tsv: one row per run, tab-separated:
-#   program  arguments  helgrind  drd  tsan
+#   program  arguments  helgrind  drd  tsan  [host-only]
 # where each verdict is `race`, `clean` or `n/a: reason` (not run, reason shown).
+# A sixth column `host-only` keeps a row out of the emulated TSan column (--run):
+# TSan takes about 25 s a run under qemu, so that column keeps to the racy and
+# fixed pairs it can tell apart.
 # A verdict is `race` when valgrind's ERROR SUMMARY counts errors, or when TSan
 # prints a data race report; `clean` otherwise. The programs' own exit status is
 # ignored: a racy example may well break its invariants, and that is not what is
@@ -53,8 +56,9 @@ notes=""
 printf '%-*s' "$width" "program"
 for t in $tools; do printf ' %-18s' "$t"; done
 echo
-while IFS=$'\t' read -r prog args hg drd ts; do
+while IFS=$'\t' read -r prog args hg drd ts where; do
     case $prog in ''|'#'*) continue ;; esac
+    [ -n "$run" ] && [ "$where" = host-only ] && continue
     [ "$args" = "-" ] && args=""
     printf '%-*s' "$width" "$prog $args"
     for t in $tools; do
