@@ -52,23 +52,6 @@ struct job {
     _Atomic unsigned frees; /* --drop */
 };
 
-/* --drop: each thread owns one reference and gives it up last. */
-static void *drop_last(size_t id, void *arg)
-{
-    (void)id;
-    struct job *j = arg;
-    for (unsigned long i = 0; i < j->iters; i++)
-        retain(j->obj);
-    for (unsigned long i = 0; i < j->iters; i++)
-        if (release(j->obj))
-            die("the count reached zero with references held");
-    if (release(j->obj)) {
-        free(j->obj);
-        atomic_fetch_add(&j->frees, 1);
-    }
-    return NULL;
-}
-
 /* Each thread takes `iters` references, then drops them all (as rc_race). */
 static void *retain_release(size_t id, void *arg)
 {
@@ -79,6 +62,18 @@ static void *retain_release(size_t id, void *arg)
     for (unsigned long i = 0; i < j->iters; i++)
         if (release(j->obj))
             die("the count reached zero with references held");
+    return NULL;
+}
+
+/* --drop: each thread owns one reference and gives it up last. */
+static void *drop_last(size_t id, void *arg)
+{
+    struct job *j = arg;
+    retain_release(id, arg); /* the same traffic as without --drop */
+    if (release(j->obj)) {
+        free(j->obj);
+        atomic_fetch_add(&j->frees, 1);
+    }
     return NULL;
 }
 

@@ -45,6 +45,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "condvar.h"
 #include "env.h"
 #include "threads.h"
@@ -82,11 +83,7 @@ static void *reader(size_t id, void *arg)
             /* (a timed wait, so that readers left waiting after the writer
              * stops can see `stop`; the loop is the correct pattern) */
             while (!s->flag && !atomic_load(&s->stop)) {
-                struct timespec t;
-                clock_gettime(CLOCK_REALTIME, &t);
-                t.tv_nsec += 10000000;
-                if (t.tv_nsec >= 1000000000)
-                    t.tv_sec++, t.tv_nsec -= 1000000000;
+                struct timespec t = lab_deadline_ms(10);
                 pthread_cond_timedwait(&s->cv, m, &t);
             }
         }
@@ -171,13 +168,8 @@ static void *oneshot_reader(size_t id, void *arg)
 {
     (void)id;
     struct oneshot *o = arg;
-    struct timespec t0, deadline;
-    clock_gettime(CLOCK_REALTIME, &t0);
-    deadline = t0;
-    deadline.tv_sec += o->timeout_ms / 1000;
-    deadline.tv_nsec += (o->timeout_ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000)
-        deadline.tv_sec++, deadline.tv_nsec -= 1000000000;
+    uint64_t t0 = lab_now_ns();
+    struct timespec deadline = lab_deadline_ms(o->timeout_ms);
     if (o->buggy) {
         if (!atomic_load(&o->ready)) {
             /* The window: the writer signals now, and nobody is waiting yet. */
@@ -193,9 +185,7 @@ static void *oneshot_reader(size_t id, void *arg)
             ;
         pthread_mutex_unlock(&o->m);
     }
-    struct timespec t1;
-    clock_gettime(CLOCK_REALTIME, &t1);
-    o->waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    o->waited_ms = (long)((lab_now_ns() - t0) / 1000000);
     return NULL;
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "annotate.h"
+#include "clock.h"
 
 int deque_init(struct deque *q, size_t cap, size_t item_size, bool annotate)
 {
@@ -84,12 +85,7 @@ void deque_pop_front(struct deque *q, void *item)
 
 int deque_pop_front_timed(struct deque *q, void *item, long timeout_ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000)
-        deadline.tv_sec++, deadline.tv_nsec -= 1000000000;
+    struct timespec deadline = lab_deadline_ms(timeout_ms);
     int rc = 0;
     pthread_mutex_lock(&q->front_lock);
     while (rc == 0 && atomic_load_explicit(&q->size, memory_order_acquire) == 0)

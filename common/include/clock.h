@@ -41,6 +41,21 @@ static inline uint64_t lab_cycles(void) { return lab_now_ns(); }
 static inline const char *lab_cycles_source(void) { return "clock_gettime (no user counter)"; }
 #endif
 
+/* The CLOCK_REALTIME time ms milliseconds from now: the absolute deadline
+ * pthread_cond_timedwait takes. */
+static inline struct timespec lab_deadline_ms(long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    return t;
+}
+
 /* Seconds elapsed since t0_ns, as a double. */
 static inline double lab_seconds_since(uint64_t t0_ns)
 {
