@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "deque.h"
@@ -49,6 +48,7 @@ struct hopper_receiver {
     uint64_t to_read;            /* items still to read from the files */
     int rfd;                     /* the queue file being read, or -1 */
     uint64_t rseq;
+    size_t in_file;              /* records read from it */
 };
 
 static void file_path(const struct hopper *h, uint64_t seq, char *out, size_t len)
@@ -189,22 +189,18 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/* Appends one record to the current queue file, rolling over to the next one
- * when it is full: the old file is made read-only (the receiver's sign that it
- * is exhausted) and the next is created only while the budget lasts. The
- * number advances only once the file exists: the companion code advanced it
- * first, and a Full left a gap the receiver could not cross. Back lock held. */
+/* Appends one record to the current queue file, opening the next one while
+ * the budget lasts. The number advances only once the file exists: the
+ * companion code advanced it first, and a Full left a gap the receiver could
+ * not cross. A file with no room for another record is closed and made
+ * read-only at once, before the record is announced: the receiver, having
+ * read that many records, finds it finished and deletes it. (Made read-only
+ * at the next write instead, a file read to its end stayed on disk, holding
+ * its place in the budget, until the receiver came back to it: with a budget
+ * of one file, never.) Back lock held. */
 static int write_to_disk(struct hopper *h, const void *item)
 {
     size_t rec = 4 + h->item_size;
-    if (h->wfd >= 0 && h->written + rec > h->file_bytes) {
-        close(h->wfd);
-        h->wfd = -1;
-        char p[PATH_MAX + 32];
-        file_path(h, h->wseq, p, sizeof p);
-        if (chmod(p, 0444) != 0)
-            return -errno;
-    }
     if (h->wfd < 0) {
         if (atomic_load(&h->file_budget) <= 0)
             return -ENOSPC;
@@ -224,9 +220,20 @@ static int write_to_disk(struct hopper *h, const void *item)
     r[2] = (unsigned char)(len >> 8), r[3] = (unsigned char)len;
     memcpy(r + 4, item, h->item_size);
     int rc = write_all(h->wfd, r, rec); /* one write: no buffer to flush later */
-    if (rc == 0)
-        h->written += rec;
-    return rc;
+    if (rc != 0)
+        return rc;
+    h->written += rec;
+    if (h->written + rec > h->file_bytes) {
+        close(h->wfd);
+        h->wfd = -1;
+        char p[PATH_MAX + 32];
+        file_path(h, h->wseq, p, sizeof p);
+        /* The record is in and will be announced: a failure here must not
+         * refuse it. The receiver would then find the file unfinished and
+         * say -EBADMSG rather than wait on it. */
+        (void)chmod(p, 0444);
+    }
+    return 0;
 }
 
 /* Pushes a placement; wakes the receiver on empty -> not empty. Back lock held. */
@@ -309,60 +316,58 @@ static int open_next(struct hopper_receiver *rx)
     char p[PATH_MAX + 32];
     file_path(rx->h, rx->rseq, p, sizeof p);
     rx->rfd = open(p, O_RDONLY | O_CLOEXEC);
+    rx->in_file = 0;
     return rx->rfd < 0 ? -errno : 0;
+}
+
+/* The receiver has read every record a file can hold. A read-only file is
+ * finished (the senders have moved on): delete it and give its place back to
+ * the budget. Its mode bits say so, not access(), which tells root that every
+ * file is writable. A file still writable is left open: if more is announced
+ * the next read finds its end and says -EBADMSG. */
+static void retire(struct hopper_receiver *rx)
+{
+    struct stat st;
+    if (fstat(rx->rfd, &st) != 0 || (st.st_mode & 0222) != 0)
+        return;
+    close(rx->rfd);
+    rx->rfd = -1;
+    char p[PATH_MAX + 32];
+    file_path(rx->h, rx->rseq, p, sizeof p);
+    unlink(p);
+    atomic_fetch_add(&rx->h->file_budget, 1);
+    rx->rseq++;
 }
 
 /* Reads the next announced item from the queue files. */
 static int read_disk_value(struct hopper_receiver *rx, void *item)
 {
     struct hopper *h = rx->h;
-    for (int stalls = 0;;) {
-        if (rx->rfd < 0) {
-            int rc = open_next(rx);
-            if (rc != 0)
-                return rc == -ENOENT ? -EBADMSG : rc; /* an announced file is missing */
-        }
-        unsigned char len_be[4];
-        int n = read_all(rx->rfd, len_be, 4);
-        if (n < 0)
-            return n;
-        if (n == 4) {
-            uint32_t len = (uint32_t)len_be[0] << 24 | (uint32_t)len_be[1] << 16 |
-                           (uint32_t)len_be[2] << 8 | len_be[3];
-            if (len != h->item_size)
-                return -EBADMSG; /* not a record of ours */
-            n = read_all(rx->rfd, item, len);
-            if (n < 0)
-                return n;
-            if ((size_t)n != len)
-                return -EBADMSG; /* truncated */
-            rx->to_read--;
-            return 0;
-        }
-        if (n > 0)
-            return -EBADMSG; /* a partial length: truncated */
-        /* The end of this file. Read-only means the senders have moved on:
-         * delete it, give its place back to the budget, go to the next. */
-        struct stat st;
-        if (fstat(rx->rfd, &st) != 0)
-            return -errno;
-        if ((st.st_mode & 0222) == 0) {
-            close(rx->rfd);
-            rx->rfd = -1;
-            char p[PATH_MAX + 32];
-            file_path(h, rx->rseq, p, sizeof p);
-            unlink(p);
-            atomic_fetch_add(&h->file_budget, 1);
-            rx->rseq++;
-            continue;
-        }
-        /* Writable and at its end while items are announced: they were
-         * written before the announcement, so the file was cut short. Give a
-         * concurrent writer a moment before saying so. */
-        if (++stalls > 100)
-            return -EBADMSG;
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    size_t per_file = h->file_bytes / (4 + h->item_size);
+    if (rx->rfd < 0) {
+        int rc = open_next(rx);
+        if (rc != 0)
+            return rc == -ENOENT ? -EBADMSG : rc; /* an announced file is missing */
     }
+    unsigned char len_be[4];
+    int n = read_all(rx->rfd, len_be, 4);
+    if (n < 0)
+        return n;
+    if (n < 4)
+        return -EBADMSG; /* announced, so written: the file was cut short */
+    uint32_t len = (uint32_t)len_be[0] << 24 | (uint32_t)len_be[1] << 16 |
+                   (uint32_t)len_be[2] << 8 | len_be[3];
+    if (len != h->item_size)
+        return -EBADMSG; /* not a record of ours */
+    n = read_all(rx->rfd, item, len);
+    if (n < 0)
+        return n;
+    if ((size_t)n != len)
+        return -EBADMSG; /* truncated */
+    rx->to_read--;
+    if (++rx->in_file == per_file)
+        retire(rx);
+    return 0;
 }
 
 static int recv_placement(struct hopper_receiver *rx, void *item, long timeout_ms)

@@ -13,11 +13,12 @@
  *
  * Queue files live in DATA_DIR/NAME/, named 0, 1, 2...: records of a 4-byte
  * big-endian length and the item's bytes. A sender fills a file up to
- * on_disk_bytes, then marks it read-only (chmod 0444) and opens the next,
- * while the file budget lasts. The receiver, at the end of a file, looks at
+ * on_disk_bytes (as many records as fit), marks it read-only (chmod 0444) at
+ * once, and opens the next file at its next spill while the file budget
+ * lasts. The receiver, having read as many records as a file holds, looks at
  * its mode bits (fstat, not access(): as root access() says every file is
- * writable): a read-only file is exhausted, so it deletes it, returns one file
- * to the budget, and opens the next.
+ * writable): a read-only file is exhausted, so it deletes it and returns one
+ * file to the budget.
  *
  * Errors, as the book's: a send that finds memory and disk full returns
  * -ENOSPC and the item stays with the caller (nothing accepted is lost or

@@ -141,6 +141,32 @@ TEST(hopper, full_hands_the_item_back_and_loses_nothing)
     close_chan(&c);
 }
 
+TEST(hopper, a_file_read_to_its_end_returns_to_the_budget_at_once)
+{
+    /* One slot, one file of one record. Found by fuzz/hopper_ops: when a full
+     * file was made read-only only at the next spill, a file the receiver had
+     * already read to its end stayed, and with a budget of one file the disk
+     * was never usable again. */
+    struct chan2 c;
+    ASSERT_EQ(open_chan(&c, 8, 12, 1), 0);
+    for (uint64_t round = 0; round < 3; round++) {
+        ASSERT_EQ(send_u64(c.tx, 2 * round), 0, "round %llu: to memory", (unsigned long long)round);
+        ASSERT_EQ(send_u64(c.tx, 2 * round + 1), 0, "round %llu: to disk, the one file",
+                  (unsigned long long)round);
+        for (uint64_t v = 2 * round; v < 2 * round + 2; v++) {
+            uint64_t got;
+            ASSERT_EQ(recv_flushing(&c, &got), 0);
+            ASSERT_EQ(got, v);
+        }
+        char p[512];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/q/%llu", c.dir, (unsigned long long)round);
+        ASSERT_NE(stat(p, &st), 0, "round %llu: file read to its end is deleted",
+                  (unsigned long long)round);
+    }
+    close_chan(&c);
+}
+
 TEST(hopper, the_lazy_flip_strands_the_last_items_until_flush)
 {
     struct chan2 c;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# check_target.sh TARGET [RUNS] - a short, repeatable fuzz run as a test.
+#
+# Every seed of fuzz/TARGET/seeds goes through the plain replay build, then
+# libFuzzer (ASan) runs RUNS inputs (default 10000) from a fixed seed, mutating
+# the seeds into a scratch corpus (the seeds directory is never written). Any
+# crash fails the check and is replayed. Ends "N passed, N failed".
+set -u
+target=${1:?usage: check_target.sh TARGET [RUNS]}
+runs=${2:-10000}
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(cd "$here/.." && pwd)/build/fuzz/$target
+pass=0 fail=0
+t() { if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "fuzz check failed: $*"; fi; }
+
+make -s -C "$here" "$out/libfuzzer" "$out/replay" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for seed in "$here/$target"/seeds/*; do
+    t "$out/replay" "$seed"
+done
+mkdir "$work/corpus"
+(cd "$work" && "$out/libfuzzer" -seed=1 -runs="$runs" corpus "$here/$target/seeds" >"$work/log" 2>&1)
+rc=$?
+t [ "$rc" -eq 0 ]
+if [ "$rc" -ne 0 ]; then
+    grep -E "^$target:|ERROR|SUMMARY" "$work/log" | head -n 10
+    crash=$(ls "$work"/crash-* "$work"/timeout-* 2>/dev/null | head -n 1)
+    [ -n "$crash" ] && echo "replay: $out/replay < <the input below, base64>" && base64 -w0 "$crash" && echo
+else
+    echo "$target: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$work/log"), no crash"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
