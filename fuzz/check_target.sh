@@ -17,10 +17,10 @@ make -s -C "$here" "$out/libfuzzer" "$out/replay" >/dev/null || { echo "0 passed
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for seed in "$here/$target"/seeds/*; do
-    t "$out/replay" "$seed"
+    t env TMPDIR="$work" "$out/replay" "$seed"
 done
 mkdir "$work/corpus"
-(cd "$work" && "$out/libfuzzer" -seed=1 -runs="$runs" corpus "$here/$target/seeds" >"$work/log" 2>&1)
+(cd "$work" && TMPDIR="$work" "$out/libfuzzer" -seed=1 -runs="$runs" corpus "$here/$target/seeds" >"$work/log" 2>&1)
 rc=$?
 t [ "$rc" -eq 0 ]
 if [ "$rc" -ne 0 ]; then
