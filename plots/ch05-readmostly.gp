@@ -33,7 +33,7 @@ do for [term = 1:2] {
     set multiplot layout 1,2 title sprintf("Read-mostly loads: rwlocks against a mutex (solid: %d threads%s)", maxt, ones > 0 && maxt > 1 ? ", dashed: 1" : "")
     do for [w in "8 512"] {
         set title sprintf("critical section of %s words (%s bytes)", w, w == "8" ? "64" : "4096")
-        if (w == "8") { set key bottom left box opaque font ',8' } else { unset key }
+        if (w == "8") { set key below horizontal maxrows 2 box opaque font ",8" } else { unset key }
         if (ones > 0 && maxt > 1) {
             plot for [i = 1:words(locks)] rows(word(locks, i), int(w), maxt) \
                      using 0:5:6:7:xtic(4) with yerrorlines ls i title word(locks, i).sprintf(" (%d)", maxt) noenhanced, \
