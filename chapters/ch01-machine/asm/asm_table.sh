@@ -6,7 +6,8 @@
 #   asm_table.sh OUTDIR --check   also check that the key instructions appear;
 #                                 prints "N passed, N failed"
 #
-# Compiles atomics.c (and ../hello.c) at -O2 with gcc for each target below and
+# Compiles atomics.c (and ../hello.c) at -O2 with gcc for each target of
+# common/mk/asm_lib.sh and
 # lists, per function, the instructions between its label and its return.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,48 +15,11 @@ out=$1
 check=${2:-}
 mkdir -p "$out/s"
 
-# name | compiler | flags
-targets=(
-    "x86-64|gcc|-O2"
-    "aarch64 LL/SC (ARMv8.0: Pi 3, Pi 4)|aarch64-linux-gnu-gcc|-O2 -march=armv8-a -mno-outline-atomics"
-    "aarch64 LSE (ARMv8.1+: Pi 5)|aarch64-linux-gnu-gcc|-O2 -march=armv8.1-a"
-    "armv7 (Pi 2/3 32-bit)|arm-linux-gnueabihf-gcc|-O2 -marm -mcpu=cortex-a7"
-)
-
-# The instructions of each function in a gcc .s file: "name<TAB>insn; insn; ..."
-# (mnemonics only; a `lock` prefix is kept with its instruction).
-functions() {
-    awk '
-        /^[A-Za-z_][A-Za-z0-9_]*:$/ { fn = substr($0, 1, length($0) - 1); body = ""; next }
-        fn != "" && /^\t\.size/ {
-            print fn "\t" (body == "" ? "(nothing)" : body); fn = ""; next
-        }
-        fn != "" && /^\t[a-z]/ {
-            split($0, w, /[ \t,]+/); m = w[2]
-            if (m == "lock" || m == "dmb") m = m " " w[3]
-            if (m ~ /^\./ || m == "ret" || (m == "bx" && w[3] == "lr")) next
-            body = body (body == "" ? "" : "; ") m
-        }' "$1"
-}
-
+# shellcheck source=../../../common/mk/asm_lib.sh
+. "$here/../../../common/mk/asm_lib.sh"
 status=0
-declare -A cell
-cols=()
-for t in "${targets[@]}"; do
-    IFS='|' read -r name cc flags <<<"$t"
-    cols+=("$name")
-    if ! command -v "$cc" >/dev/null 2>&1; then
-        echo "asm_table: $cc not found (make deps installs it)" >&2
-        status=1
-        continue
-    fi
-    s="$out/s/atomics.$(echo "$name" | tr -cs 'A-Za-z0-9' '_').s"
-    # shellcheck disable=SC2086
-    "$cc" -std=c11 $flags -S -o "$s" "$here/atomics.c" || { status=1; continue; }
-    while IFS=$'\t' read -r fn insns; do
-        cell["$name|$fn"]=$insns
-    done < <(functions "$s")
-done
+asm_compile "$here/atomics.c" "$out/s" || status=1
+cols=("${asm_cols[@]}")
 
 # the generated functions, in source order (several per line in atomics.c)
 fns=$(grep -oE '(LOAD|STORE|XCHG|CAS|FADD|FENCE)\([a-z_]+' "$here/atomics.c" | grep -v '^[A-Z]*(o' |
@@ -72,7 +36,7 @@ fns=$(grep -oE '(LOAD|STORE|XCHG|CAS|FADD|FENCE)\([a-z_]+' "$here/atomics.c" | g
     printf '|---|'; for _ in "${cols[@]}"; do printf '%s|' '---'; done; echo
     for f in $fns; do
         printf '| `%s` |' "$f"
-        for c in "${cols[@]}"; do printf ' %s |' "${cell["$c|$f"]:-?}"; done
+        for c in "${cols[@]}"; do printf ' %s |' "${asm_cell["$c|$f"]:-?}"; done
         echo
     done
 } >"$out/atomics.md"
@@ -104,12 +68,7 @@ echo "asm_table: wrote $out/atomics.md and $out/hello.md"
 [ "$check" = --check ] || exit $status
 
 # ---- the key instructions each mapping must show ---------------------------
-pass=0 fail=0
-expect() { # expect COLUMN FUNCTION REGEX WHY
-    local got=${cell["$1|$2"]:-}
-    if echo "$got" | grep -qE "$3"; then pass=$((pass + 1)); else
-        fail=$((fail + 1)); echo "asm check failed: $1 $2 = '$got', expected /$3/ ($4)"; fi
-}
+expect() { asm_expect "$@"; }
 x86=${cols[0]} llsc=${cols[1]} lse=${cols[2]} v7=${cols[3]}
 expect "$x86" load_seq_cst '^mov' "x86 loads are already acquire; seq_cst costs nothing on the load"
 expect "$x86" store_release '^mov' "x86 stores are already release"
@@ -130,5 +89,5 @@ expect "$lse" cas_seq_cst 'casal' "LSE compare-and-swap"
 expect "$v7" load_acquire 'ldr; dmb' "armv7 has no load-acquire: a barrier after the load"
 expect "$v7" store_seq_cst 'dmb.*str.*dmb' "barriers on both sides"
 expect "$v7" fetch_add_relaxed 'ldrex.*strex' "LL/SC loop"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+echo "$asm_pass passed, $asm_fail failed"
+[ "$asm_fail" -eq 0 ]
