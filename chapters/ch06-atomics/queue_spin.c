@@ -1,0 +1,427 @@
+/*
+ * queue_spin.c - the book's crash demo: threads hammer the incorrect
+ * Michael-Scott queue (msqueue_book.h) until it breaks. WRONG ON PURPOSE.
+ *
+ * Each of --threads threads loops { enq(i); i++; deq(); } with no other
+ * coordination. deq frees the old sentinel at once (D1) while another thread
+ * may be about to read it, malloc reuses the address (D2), and sooner or later
+ * a thread follows a freed or NULL pointer. The book saw a segfault in 0.6 s on
+ * 4 cores; on 2 cores a plain build may run for seconds or crash at once, so
+ * the program says what happened: the fault and its address (0x0: a NULL
+ * next->value read; 0x8: a ->next load through a NULL node, as after D4), or
+ * that it survived. Under AddressSanitizer (the chapter's SAN=asan build) the
+ * use after free is reported within a fraction of a second
+ * (tests/asan_queue.sh).
+ *
+ * --no-free is the companion code's variant: no node is ever freed while the
+ * queue lives, so no crash, but memory grows with every deq (the per-second
+ * lines show it; --max-mib stops the run). --shape producers-consumers runs the
+ * book's parallel_exp(73, 2, 2) over and over instead: two threads enqueue
+ * 0..72, two dequeue until 146 came out. That shape is the one where
+ * ThreadSanitizer reports D3, the relaxed publication of a node (races.tsv).
+ *
+ *   queue_spin [--threads N] [--seconds S] [--iters N] [--no-free]
+ *              [--shape spin|producers-consumers] [--rounds N] [--max-mib N]
+ *
+ * Exit status: 0 when it survived with its invariants (spin: every deq found
+ * an item, since each thread enqueued first; producers-consumers: every value
+ * came out exactly twice); 1 when an invariant broke or threads got stuck
+ * inside the queue; death by the signal itself when it crashed.
+ */
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cacheline.h"
+#include "cli.h"
+#include "clock.h"
+#include "env.h"
+#include "msqueue_book.h"
+#include "threads.h"
+
+#define MAX_THREADS 64
+#define PC_TOTAL 73 /* the book's parallel_exp(73, 2, 2) */
+#define PC_ENQS 2
+#define PC_DEQS 2
+
+enum shape { SHAPE_SPIN, SHAPE_PC };
+static const char *const shape_names[] = {"spin", "producers-consumers", NULL};
+
+struct run {
+    enum shape shape;
+    bool free_nodes;
+    long threads;
+    uint64_t iters;  /* spin: per thread; 0 = until stopped */
+    uint64_t rounds; /* producers-consumers; 0 = until stopped */
+    _Atomic bool stop;
+    _Atomic bool done;
+    _Atomic uint64_t empty_deqs; /* spin: a deq that found nothing (must stay 0) */
+    _Atomic uint64_t rounds_done;
+    struct msqb *q;
+    const char *broken; /* the first broken invariant, or NULL */
+    char why[200];
+};
+
+/* Operations done, per thread; global because the crash handler reads them. */
+static struct padded_counter ops[MAX_THREADS + PC_ENQS + PC_DEQS];
+static uint64_t t0_ns;
+
+static uint64_t ops_total(void)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        sum += atomic_load_explicit(&ops[i].value, memory_order_relaxed); /* relaxed: a tally */
+    return sum;
+}
+
+/* ---- the crash report: async-signal-safe, so no stdio ---------------------- */
+
+/* (AddressSanitizer reports faults itself, with more to say.) */
+#if !defined(__SANITIZE_ADDRESS__)
+
+static char *put_str(char *p, const char *s)
+{
+    while (*s)
+        *p++ = *s++;
+    return p;
+}
+
+static char *put_uint(char *p, uint64_t v, unsigned base)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static void on_crash(int sig, siginfo_t *info, void *uctx)
+{
+    (void)uctx;
+    char buf[256], *p = buf;
+    uint64_t ms = (lab_now_ns() - t0_ns) / 1000000;
+    p = put_str(p, "queue_spin: crashed: ");
+    p = put_str(p, sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "SIGABRT");
+    if (sig != SIGABRT) {
+        p = put_str(p, " (fault address 0x");
+        p = put_uint(p, (uint64_t)(uintptr_t)info->si_addr, 16);
+        p = put_str(p, ")");
+    }
+    p = put_str(p, " after ");
+    p = put_uint(p, ops_total(), 10);
+    p = put_str(p, " operations in ");
+    p = put_uint(p, ms / 1000, 10);
+    p = put_str(p, ".");
+    p = put_str(p, ms % 1000 < 100 ? (ms % 1000 < 10 ? "00" : "0") : "");
+    p = put_uint(p, ms % 1000, 10);
+    p = put_str(p, " s (msqueue_book.h: D1, D2, D4)\n");
+    if (write(STDOUT_FILENO, buf, (size_t)(p - buf)) < 0) {
+        /* nothing more can be said from a crash handler */
+    }
+    signal(sig, SIG_DFL); /* die of the signal itself, so the exit status says it */
+    raise(sig);
+}
+
+static void catch_crashes(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_crash;
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+}
+#else
+static void catch_crashes(void) {}
+#endif
+
+/* ---- the spin shape: the book's queue_spin ----------------------------------------- */
+
+static void *spinner(size_t id, void *arg)
+{
+    struct run *r = arg;
+    uint64_t v;
+    /* relaxed: a stop request; nothing is published with it */
+    for (uint64_t i = 0; !atomic_load_explicit(&r->stop, memory_order_relaxed); i++) {
+        if (r->iters != 0 && i == r->iters)
+            break;
+        if (msqb_enq(r->q, i) != 0)
+            return "out of memory";
+        if (!msqb_deq(r->q, &v))
+            atomic_fetch_add_explicit(&r->empty_deqs, 1, memory_order_relaxed); /* a tally */
+        atomic_fetch_add_explicit(&ops[id].value, 2, memory_order_relaxed);     /* a tally */
+    }
+    return NULL;
+}
+
+static void run_spin(struct run *r)
+{
+    struct lab_threads ts;
+    r->q = msqb_new(r->free_nodes);
+    if (r->q == NULL || lab_threads_start(&ts, (size_t)r->threads, spinner, r, 0) != 0)
+        die("could not start %ld threads", r->threads);
+    const char *err = lab_threads_join(&ts);
+    if (err != NULL) {
+        r->broken = err;
+        snprintf(r->why, sizeof r->why, "%s", err);
+    }
+    uint64_t empty = atomic_load(&r->empty_deqs); /* after the join: any order would do */
+    if (empty != 0 && r->broken == NULL) {
+        r->broken = "every deq finds an item";
+        snprintf(r->why, sizeof r->why,
+                 "%llu deqs found the queue empty although their own thread had just enqueued",
+                 (unsigned long long)empty);
+    }
+    msqb_free(r->q);
+}
+
+/* ---- the producers-consumers shape: the book's parallel_exp(73, 2, 2) ----------------- */
+
+struct round {
+    struct run *run;
+    _Atomic uint64_t counter;            /* items dequeued, as the book counts them */
+    _Atomic unsigned seen[PC_TOTAL + 1]; /* per value; [PC_TOTAL]: values never enqueued */
+};
+
+static void *pc_worker(size_t id, void *arg)
+{
+    struct round *rd = arg;
+    struct run *r = rd->run;
+    size_t slot = MAX_THREADS + id;
+    if (id < PC_ENQS) {
+        for (uint64_t i = 0; i < PC_TOTAL; i++) {
+            if (msqb_enq(r->q, i) != 0)
+                return "out of memory";
+            atomic_fetch_add_explicit(&ops[slot].value, 1, memory_order_relaxed); /* a tally */
+        }
+        return NULL;
+    }
+    uint64_t v;
+    /* relaxed, as the book's counter: only a count; stop ends a round the
+     * queue lost items from */
+    while (atomic_load_explicit(&rd->counter, memory_order_relaxed) != PC_TOTAL * PC_ENQS &&
+           !atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+        if (msqb_deq(r->q, &v)) {
+            atomic_fetch_add_explicit(&rd->counter, 1, memory_order_relaxed); /* a count */
+            atomic_fetch_add_explicit(&rd->seen[v < PC_TOTAL ? v : PC_TOTAL], 1,
+                                      memory_order_relaxed);                      /* a count */
+            atomic_fetch_add_explicit(&ops[slot].value, 1, memory_order_relaxed); /* a tally */
+        } else {
+            sched_yield(); /* empty: let an enqueuer run (valgrind runs one thread at a time) */
+        }
+    }
+    return NULL;
+}
+
+/* One round; false (and r->why) when the queue lost, invented or changed items. */
+static bool pc_round(struct run *r)
+{
+    static struct round rd; /* zeroed per round; static keeps 300 bytes off the stack */
+    memset(&rd, 0, sizeof rd);
+    rd.run = r;
+    struct lab_threads ts;
+    r->q = msqb_new(r->free_nodes);
+    if (r->q == NULL || lab_threads_start(&ts, PC_ENQS + PC_DEQS, pc_worker, &rd, 0) != 0)
+        die("could not start %d threads", PC_ENQS + PC_DEQS);
+    const char *err = lab_threads_join(&ts);
+    if (err != NULL)
+        die("%s", err);
+    /* A round cut short by the deadline leaves items in the queue: count them. */
+    /* Here and below, after the join: the join orders everything, any order would do. */
+    uint64_t v, out = atomic_load(&rd.counter);
+    while (msqb_deq(r->q, &v)) {
+        out++;
+        atomic_fetch_add(&rd.seen[v < PC_TOTAL ? v : PC_TOTAL], 1);
+    }
+    msqb_free(r->q);
+    if (out != PC_TOTAL * PC_ENQS) {
+        snprintf(r->why, sizeof r->why, "%llu items came out, %d went in", (unsigned long long)out,
+                 PC_TOTAL * PC_ENQS);
+        return false;
+    }
+    for (unsigned i = 0; i <= PC_TOTAL; i++) {
+        unsigned n = atomic_load(&rd.seen[i]);
+        if (i < PC_TOTAL ? n != PC_ENQS : n != 0) {
+            snprintf(r->why, sizeof r->why, "value %u came out %u times, expected %d", i, n,
+                     i < PC_TOTAL ? PC_ENQS : 0);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void run_pc(struct run *r)
+{
+    /* relaxed: a stop request */
+    while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+        /* seq_cst, though only this thread writes it: main reads it for the summary */
+        if (r->rounds != 0 && atomic_load(&r->rounds_done) == r->rounds)
+            break;
+        if (!pc_round(r)) {
+            r->broken = "every item comes out exactly once";
+            break;
+        }
+        atomic_fetch_add(&r->rounds_done, 1);
+    }
+}
+
+/* ---- the driver and its watchdog ----------------------------------------------------------- */
+
+static void *driver(void *arg)
+{
+    struct run *r = arg;
+    if (r->shape == SHAPE_SPIN)
+        run_spin(r);
+    else
+        run_pc(r);
+    /* release: publishes r->broken and r->why to main's acquire load */
+    atomic_store_explicit(&r->done, true, memory_order_release);
+    return NULL;
+}
+
+/* Resident memory in MiB from /proc/self/statm, or -1. */
+static long rss_mib(void)
+{
+    long pages = -1, resident = -1;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        return -1;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = -1;
+    fclose(f);
+    return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE) / (1024 * 1024);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    long threads = 4, max_mib = 512;
+    double seconds = 5;
+    uint64_t iters = 0, rounds = 0;
+    bool no_free = false;
+    int shape = SHAPE_SPIN;
+    const struct cli_option opts[] = {
+        CLI_LONG("threads", &threads, "N", "threads, spin shape (the book: 4)", 2, MAX_THREADS),
+        CLI_DOUBLE("seconds", &seconds, "S", "stop after S seconds", 0.01, 60),
+        CLI_U64("iters", &iters, "N", "spin shape: stop after N enq+deq per thread (0: --seconds)"),
+        CLI_U64("rounds", &rounds, "N", "producers-consumers: stop after N rounds (0: --seconds)"),
+        CLI_FLAG("no-free", &no_free,
+                 "never free a node (the companion code): no crash, memory grows"),
+        CLI_CHOICE("shape", &shape, "who enqueues and dequeues", shape_names),
+        CLI_LONG("max-mib", &max_mib, "N", "stop early when resident memory passes N MiB", 16,
+                 1 << 20),
+    };
+    const struct cli cli = {
+        .prog = "queue_spin",
+        .summary = "Hammers the book's incorrect Michael-Scott queue until it breaks (incorrect on "
+                   "purpose).",
+        .epilog =
+            "The free variant may crash (the summary line names the signal and fault address);\n"
+            "build with SAN=asan to see the use after free reported.",
+        .options = opts,
+        .n_options = sizeof opts / sizeof opts[0],
+    };
+    cli_parse(&cli, argc, argv);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines out before a crash */
+
+    static struct run r; /* shared with the driver for the whole run */
+    r.shape = (enum shape)shape;
+    r.free_nodes = !no_free;
+    r.threads = r.shape == SHAPE_SPIN ? threads : PC_ENQS + PC_DEQS;
+    r.iters = iters;
+    r.rounds = rounds;
+    const char *variant = r.free_nodes ? "free(head) (the book)" : "no free (the companion)";
+    if (r.shape == SHAPE_SPIN)
+        printf("queue_spin: %ld threads x { enq(i); i++; deq() }, %s, up to %g s\n", threads,
+               variant, seconds);
+    else
+        printf("queue_spin: parallel_exp(%d, %d, %d) repeated, %s, up to %g s\n", PC_TOTAL, PC_ENQS,
+               PC_DEQS, variant, seconds);
+
+    catch_crashes();
+    t0_ns = lab_now_ns();
+    pthread_t drv;
+    if (pthread_create(&drv, NULL, driver, &r) != 0)
+        die("could not start the driver thread");
+    const char *stopped_by = "the deadline";
+    long peak = rss_mib();
+    /* No operation finished for this long: the threads are looping inside
+     * the queue (all of them in enq, behind a tail nobody swings, say: D4). */
+    const uint64_t stall_ns = (uint64_t)(1e9 * lab_slowdown());
+    uint64_t last_ops = 0, last_progress_ns = lab_now_ns();
+    for (int tick = 1;; tick++) {
+        sleep_ms(100);
+        if (atomic_load_explicit(&r.done, memory_order_relaxed)) { /* relaxed: joined below */
+            stopped_by = r.shape == SHAPE_SPIN ? "--iters" : "--rounds";
+            break;
+        }
+        uint64_t now_ops = ops_total();
+        if (now_ops != last_ops) {
+            last_ops = now_ops;
+            last_progress_ns = lab_now_ns();
+        } else if (lab_now_ns() - last_progress_ns > stall_ns) {
+            printf("queue_spin: stuck: no operation finished for %.1f s, %llu operations in "
+                   "%.2f s: threads loop inside enq/deq on corrupt links (D2/D4)\n",
+                   stall_ns / 1e9, (unsigned long long)now_ops, lab_seconds_since(t0_ns));
+            _exit(1);
+        }
+        long rss = rss_mib();
+        peak = rss > peak ? rss : peak;
+        if (tick % 10 == 0)
+            printf("  %5.1f s: %12llu operations, resident %ld MiB\n", lab_seconds_since(t0_ns),
+                   (unsigned long long)ops_total(), rss);
+        if (rss > max_mib) {
+            stopped_by = "--max-mib";
+            break;
+        }
+        if (lab_seconds_since(t0_ns) >= seconds)
+            break;
+    }
+    atomic_store_explicit(&r.stop, true, memory_order_relaxed); /* relaxed: a stop request */
+    /* Threads caught in a loop inside the queue never see the stop: give them
+     * a grace period, then report them rather than hang. */
+    uint64_t grace_end = lab_now_ns() + (uint64_t)(3e9 * lab_slowdown());
+    /* acquire: pairs with the driver's release, so r.broken and r.why are read whole */
+    while (!atomic_load_explicit(&r.done, memory_order_acquire)) {
+        if (lab_now_ns() > grace_end) {
+            printf("queue_spin: stuck: threads still inside enq/deq 3 s after the stop, "
+                   "%llu operations: threads loop inside enq/deq on corrupt links (D2/D4)\n",
+                   (unsigned long long)ops_total());
+            _exit(1);
+        }
+        sleep_ms(10);
+    }
+    pthread_join(drv, NULL);
+    double secs = lab_seconds_since(t0_ns);
+    long rss = rss_mib();
+    peak = rss > peak ? rss : peak;
+    if (r.broken != NULL) {
+        printf("queue_spin: broken invariant: %s: %s\n", r.broken, r.why);
+        printf("queue_spin: %s, %s: broken after %llu operations in %.2f s\n", shape_names[r.shape],
+               r.free_nodes ? "free" : "no-free", (unsigned long long)ops_total(), secs);
+        return 1;
+    }
+    printf("queue_spin: %s, %s: survived %.2f s (stopped by %s), %llu operations",
+           shape_names[r.shape], r.free_nodes ? "free" : "no-free", secs, stopped_by,
+           (unsigned long long)ops_total());
+    if (r.shape == SHAPE_PC)
+        printf(", %llu rounds", (unsigned long long)atomic_load(&r.rounds_done)); /* joined */
+    printf(", peak resident %ld MiB\n", peak);
+    return 0;
+}
