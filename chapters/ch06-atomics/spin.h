@@ -253,7 +253,7 @@ static inline uint32_t spin_ticket_waiters(struct spin_ticket *l)
 /* ---- mcs: a queue of waiters, each on its own line ------------------------ */
 
 struct spin_mcs_node {
-    _Alignas(SPIN_CACHE_LINE) _Atomic(struct spin_mcs_node *) next;
+    _Atomic(struct spin_mcs_node *) next;
     _Atomic int waiting;
 };
 
@@ -377,12 +377,12 @@ static inline void spin_futex_lock(struct spin_futex *l)
 static inline void spin_futex_unlock(struct spin_futex *l)
 {
     ANNOTATE_HB_BEFORE(l);
-    /* release: the section happens before the next owner's acquire */
-    if (atomic_fetch_sub_explicit(&l->state, 1, memory_order_release) != 1) {
-        /* it was 2: someone may sleep */
-        atomic_store_explicit(&l->state, 0, memory_order_release);
+    /* release: the section happens before the next owner's acquire. One
+     * exchange frees the lock and says whether anyone may sleep (Drepper's
+     * paper decrements, then stores 0 when it was 2: two writes where one
+     * does) */
+    if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2)
         spin_futex_wake_one(&l->state);
-    }
 }
 
 static inline bool spin_futex_locked(struct spin_futex *l)
