@@ -16,7 +16,9 @@
  * the quick profile, with a tenth of the values).
  *
  * Every run checks the sum of what was received. Ratios are times, ours over
- * the peer's (below 1, ours is faster). The C++ peers are called through a C
+ * the peer's (below 1, ours is faster). msqueue is common/'s correct
+ * Michael-Scott queue with quiescent reclamation (collected after each run),
+ * in the MPMC benchmark beside the unbounded queues. The C++ peers are called through a C
  * shim (bench/peers/cxx_queues.cc): one function call per operation that a
  * C++ program would inline; Concurrency Kit's ring is inline C, like ours.
  */
@@ -29,17 +31,20 @@
 #include "cli.h"
 #include "clock.h"
 #include "cxx_queues.h"
+#include "msqueue.h"
+#include "reclaim.h"
 #include "ring_mpmc.h"
 #include "ring_spsc.h"
 #include "threads.h"
 
 enum { CAPACITY = 1024, MAX_SIDE = 32 };
 
-enum kind { SPSC, MPMC, CK_SPSC, CK_MPMC, BOOST_SPSC, BOOST_QUEUE, TBB_BOUNDED, TBB_CQ, KINDS };
+enum kind { SPSC, MPMC, CK_SPSC, CK_MPMC, BOOST_SPSC, BOOST_QUEUE, TBB_BOUNDED, TBB_CQ, MSQ,
+             KINDS };
 static const char *const kind_names[KINDS] = {"ring_spsc", "ring_mpmc", "ck_spsc", "ck_mpmc",
                                               "boost_spsc", "boost_queue", "tbb_bounded",
-                                              "tbb_queue"};
-static const bool kind_ours[KINDS] = {true, true};
+                                              "tbb_queue", "msqueue"};
+static const bool kind_ours[KINDS] = {[SPSC] = true, [MPMC] = true, [MSQ] = true};
 
 struct queue {
     enum kind kind;
@@ -51,6 +56,8 @@ struct queue {
     struct cxx_boost_queue *bq;
     struct cxx_tbb_queue *tbq;
     struct cxx_tbb_cq *tcq;
+    struct reclaim_domain domain;
+    struct msqueue msq;
 };
 
 static void queue_init(struct queue *q, enum kind k)
@@ -71,6 +78,10 @@ static void queue_init(struct queue *q, enum kind k)
     case BOOST_SPSC: rc = (q->bspsc = cxx_boost_spsc_new(CAPACITY)) == NULL; break;
     case BOOST_QUEUE: rc = (q->bq = cxx_boost_queue_new(CAPACITY)) == NULL; break;
     case TBB_BOUNDED: rc = (q->tbq = cxx_tbb_queue_new(CAPACITY)) == NULL; break;
+    case MSQ:
+        reclaim_init(&q->domain, RECLAIM_QUIESCENT);
+        rc = msqueue_init(&q->msq, &q->domain);
+        break;
     default: rc = (q->tcq = cxx_tbb_cq_new()) == NULL; break;
     }
     if (rc != 0)
@@ -87,6 +98,10 @@ static void queue_free(struct queue *q)
     case BOOST_SPSC: cxx_boost_spsc_free(q->bspsc); break;
     case BOOST_QUEUE: cxx_boost_queue_free(q->bq); break;
     case TBB_BOUNDED: cxx_tbb_queue_free(q->tbq); break;
+    case MSQ:
+        reclaim_collect(&q->domain); /* the threads are joined: quiescent */
+        msqueue_destroy(&q->msq);
+        break;
     default: cxx_tbb_cq_free(q->tcq); break;
     }
 }
@@ -103,6 +118,7 @@ static inline __attribute__((always_inline)) bool push(struct queue *q, enum kin
     case BOOST_SPSC: return cxx_boost_spsc_push(q->bspsc, v);
     case BOOST_QUEUE: return cxx_boost_queue_bounded_push(q->bq, v);
     case TBB_BOUNDED: return cxx_tbb_queue_try_push(q->tbq, v);
+    case MSQ: return msqueue_push(&q->msq, v) == 0;
     default: cxx_tbb_cq_push(q->tcq, v); return true;
     }
 }
@@ -126,6 +142,7 @@ static inline __attribute__((always_inline)) bool pop(struct queue *q, enum kind
     case BOOST_SPSC: return cxx_boost_spsc_pop(q->bspsc, v);
     case BOOST_QUEUE: return cxx_boost_queue_try_pop(q->bq, v);
     case TBB_BOUNDED: return cxx_tbb_queue_try_pop(q->tbq, v);
+    case MSQ: return msqueue_try_pop(&q->msq, v);
     default: return cxx_tbb_cq_try_pop(q->tcq, v);
     }
 }
@@ -188,14 +205,16 @@ struct run {
     }
 
 GEN(SPSC) GEN(MPMC) GEN(CK_SPSC) GEN(CK_MPMC) GEN(BOOST_SPSC) GEN(BOOST_QUEUE)
-GEN(TBB_BOUNDED) GEN(TBB_CQ)
+GEN(TBB_BOUNDED) GEN(TBB_CQ) GEN(MSQ)
 
 static lab_worker_fn const traffic_fn[KINDS] = {
     traffic_SPSC,       traffic_MPMC,        traffic_CK_SPSC,     traffic_CK_MPMC,
-    traffic_BOOST_SPSC, traffic_BOOST_QUEUE, traffic_TBB_BOUNDED, traffic_TBB_CQ};
+    traffic_BOOST_SPSC, traffic_BOOST_QUEUE, traffic_TBB_BOUNDED, traffic_TBB_CQ,
+    traffic_MSQ};
 static lab_worker_fn const pingpong_fn[KINDS] = {
     pingpong_SPSC,       pingpong_MPMC,        pingpong_CK_SPSC,     pingpong_CK_MPMC,
-    pingpong_BOOST_SPSC, pingpong_BOOST_QUEUE, pingpong_TBB_BOUNDED, pingpong_TBB_CQ};
+    pingpong_BOOST_SPSC, pingpong_BOOST_QUEUE, pingpong_TBB_BOUNDED, pingpong_TBB_CQ,
+    pingpong_MSQ};
 
 struct job {
     enum kind kind;
@@ -292,7 +311,7 @@ int main(int argc, char **argv)
 
     static const enum kind one_to_one[] = {SPSC,        MPMC,        CK_SPSC, BOOST_SPSC,
                                            BOOST_QUEUE, TBB_BOUNDED, TBB_CQ};
-    static const enum kind many[] = {MPMC, CK_MPMC, BOOST_QUEUE, TBB_BOUNDED, TBB_CQ};
+    static const enum kind many[] = {MPMC, CK_MPMC, BOOST_QUEUE, TBB_BOUNDED, TBB_CQ, MSQ};
     enum { N1 = sizeof one_to_one / sizeof one_to_one[0], NM = sizeof many / sizeof many[0] };
     char mpmc_name[64];
     snprintf(mpmc_name, sizeof mpmc_name, "mpmc/%dx%d", side, side);
@@ -311,8 +330,13 @@ int main(int argc, char **argv)
         /* ours (the first) against every peer; in the one-to-one benches
          * ring_mpmc (second) is ours too */
         for (size_t i = b < 2 ? 2 : 1; i < counts[b]; i++)
-            compare(run, benches[b], &jobs[b][0], &res[b][0], &jobs[b][i], &res[b][i]);
+            if (!kind_ours[jobs[b][i].kind])
+                compare(run, benches[b], &jobs[b][0], &res[b][0], &jobs[b][i], &res[b][i]);
     }
+    /* the linked queue against the unbounded peers */
+    size_t msq = NM - 1, bq = 2, tq = 4;
+    compare(run, benches[2], &jobs[2][msq], &res[2][msq], &jobs[2][bq], &res[2][bq]);
+    compare(run, benches[2], &jobs[2][msq], &res[2][msq], &jobs[2][tq], &res[2][tq]);
 
     /* For the figure: millions of values (round trips) per second. */
     FILE *tsv = bench_open_extra(run, "per_s");

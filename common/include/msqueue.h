@@ -1,0 +1,54 @@
+/*
+ * msqueue.h - the Michael-Scott lock-free queue, correct: the fixed twin of
+ * chapter 6's msqueue_book.h, with nodes freed through reclaim.h.
+ *
+ *     struct reclaim_domain d;  reclaim_init(&d, RECLAIM_QUIESCENT);
+ *     struct msqueue q;         msqueue_init(&q, &d);
+ *     msqueue_push(&q, v);      msqueue_try_pop(&q, &v);   (any threads)
+ *     reclaim_collect(&d);      at a quiescent point
+ *     msqueue_destroy(&q);      frees what is left
+ *
+ * What differs from the book's queue (its defects D1-D5):
+ *   - a popped node is retired, not freed: reclaim.h frees it when nobody can
+ *     be reading it (D1), and since it is not reused before, no stale CAS can
+ *     win (D2);
+ *   - a node is published with a release CAS on tail->next and every ->next
+ *     is loaded with acquire, so its value is visible to whoever reaches it
+ *     (D3);
+ *   - an enqueuer that finds the tail lagging swings it forward itself, in
+ *     the branch where its snapshot is consistent, as the paper has it (D4);
+ *   - the value lives in the node (one allocation per push), and is read
+ *     before the head CAS, while the node is still protected (D5).
+ * Head and tail are on their own cache lines.
+ */
+#ifndef LAB_MSQUEUE_H
+#define LAB_MSQUEUE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reclaim.h"
+
+struct msqueue_node {
+    _Atomic(struct msqueue_node *) next;
+    uint64_t value;
+    struct reclaim_node reclaim;
+};
+
+struct msqueue {
+    _Alignas(64) _Atomic(struct msqueue_node *) head; /* the sentinel */
+    _Alignas(64) _Atomic(struct msqueue_node *) tail;
+    _Alignas(64) struct reclaim_domain *domain;
+};
+
+/* 0, or -ENOMEM. */
+int msqueue_init(struct msqueue *q, struct reclaim_domain *d);
+/* Frees every node still linked; no thread may use the queue any more. */
+void msqueue_destroy(struct msqueue *q);
+/* 0, or -ENOMEM. The queue is unbounded. */
+int msqueue_push(struct msqueue *q, uint64_t v);
+/* true and *v, or false when the queue was empty at some instant of the call. */
+bool msqueue_try_pop(struct msqueue *q, uint64_t *v);
+
+#endif
