@@ -18,7 +18,9 @@
  * Every run checks the sum of what was received. Ratios are times, ours over
  * the peer's (below 1, ours is faster). msqueue is common/'s correct
  * Michael-Scott queue with quiescent reclamation (collected after each run),
- * in the MPMC benchmark beside the unbounded queues. The C++ peers are called through a C
+ * in the MPMC benchmark beside the unbounded queues, and poolqueue the same
+ * queue on common/'s type-stable node pool with counted references (1,025
+ * nodes, as bounded as the rings). The C++ peers are called through a C
  * shim (bench/peers/cxx_queues.cc): one function call per operation that a
  * C++ program would inline; Concurrency Kit's ring is inline C, like ours.
  */
@@ -32,6 +34,7 @@
 #include "clock.h"
 #include "cxx_queues.h"
 #include "msqueue.h"
+#include "nodepool.h"
 #include "reclaim.h"
 #include "ring_mpmc.h"
 #include "ring_spsc.h"
@@ -40,11 +43,11 @@
 enum { CAPACITY = 1024, MAX_SIDE = 32 };
 
 enum kind { SPSC, MPMC, CK_SPSC, CK_MPMC, BOOST_SPSC, BOOST_QUEUE, TBB_BOUNDED, TBB_CQ, MSQ,
-             KINDS };
+             POOLQ, KINDS };
 static const char *const kind_names[KINDS] = {"ring_spsc", "ring_mpmc", "ck_spsc", "ck_mpmc",
                                               "boost_spsc", "boost_queue", "tbb_bounded",
-                                              "tbb_queue", "msqueue"};
-static const bool kind_ours[KINDS] = {[SPSC] = true, [MPMC] = true, [MSQ] = true};
+                                              "tbb_queue", "msqueue", "poolqueue"};
+static const bool kind_ours[KINDS] = {[SPSC] = true, [MPMC] = true, [MSQ] = true, [POOLQ] = true};
 
 struct queue {
     enum kind kind;
@@ -58,6 +61,8 @@ struct queue {
     struct cxx_tbb_cq *tcq;
     struct reclaim_domain domain;
     struct msqueue msq;
+    struct nodepool pool;
+    struct poolqueue pq;
 };
 
 static void queue_init(struct queue *q, enum kind k)
@@ -82,6 +87,10 @@ static void queue_init(struct queue *q, enum kind k)
         reclaim_init(&q->domain, RECLAIM_QUIESCENT);
         rc = msqueue_init(&q->msq, &q->domain);
         break;
+    case POOLQ:
+        /* as many nodes as the rings have slots, and the sentinel */
+        rc = nodepool_init(&q->pool, CAPACITY + 1) || poolqueue_init(&q->pq, &q->pool);
+        break;
     default: rc = (q->tcq = cxx_tbb_cq_new()) == NULL; break;
     }
     if (rc != 0)
@@ -102,6 +111,7 @@ static void queue_free(struct queue *q)
         reclaim_collect(&q->domain); /* the threads are joined: quiescent */
         msqueue_destroy(&q->msq);
         break;
+    case POOLQ: nodepool_destroy(&q->pool); break;
     default: cxx_tbb_cq_free(q->tcq); break;
     }
 }
@@ -119,6 +129,7 @@ static inline __attribute__((always_inline)) bool push(struct queue *q, enum kin
     case BOOST_QUEUE: return cxx_boost_queue_bounded_push(q->bq, v);
     case TBB_BOUNDED: return cxx_tbb_queue_try_push(q->tbq, v);
     case MSQ: return msqueue_push(&q->msq, v) == 0;
+    case POOLQ: return poolqueue_push(&q->pq, v) == 0;
     default: cxx_tbb_cq_push(q->tcq, v); return true;
     }
 }
@@ -143,6 +154,7 @@ static inline __attribute__((always_inline)) bool pop(struct queue *q, enum kind
     case BOOST_QUEUE: return cxx_boost_queue_try_pop(q->bq, v);
     case TBB_BOUNDED: return cxx_tbb_queue_try_pop(q->tbq, v);
     case MSQ: return msqueue_try_pop(&q->msq, v);
+    case POOLQ: return poolqueue_try_pop(&q->pq, v);
     default: return cxx_tbb_cq_try_pop(q->tcq, v);
     }
 }
@@ -205,16 +217,16 @@ struct run {
     }
 
 GEN(SPSC) GEN(MPMC) GEN(CK_SPSC) GEN(CK_MPMC) GEN(BOOST_SPSC) GEN(BOOST_QUEUE)
-GEN(TBB_BOUNDED) GEN(TBB_CQ) GEN(MSQ)
+GEN(TBB_BOUNDED) GEN(TBB_CQ) GEN(MSQ) GEN(POOLQ)
 
 static lab_worker_fn const traffic_fn[KINDS] = {
     traffic_SPSC,       traffic_MPMC,        traffic_CK_SPSC,     traffic_CK_MPMC,
     traffic_BOOST_SPSC, traffic_BOOST_QUEUE, traffic_TBB_BOUNDED, traffic_TBB_CQ,
-    traffic_MSQ};
+    traffic_MSQ,        traffic_POOLQ};
 static lab_worker_fn const pingpong_fn[KINDS] = {
     pingpong_SPSC,       pingpong_MPMC,        pingpong_CK_SPSC,     pingpong_CK_MPMC,
     pingpong_BOOST_SPSC, pingpong_BOOST_QUEUE, pingpong_TBB_BOUNDED, pingpong_TBB_CQ,
-    pingpong_MSQ};
+    pingpong_MSQ,        pingpong_POOLQ};
 
 struct job {
     enum kind kind;
@@ -311,7 +323,7 @@ int main(int argc, char **argv)
 
     static const enum kind one_to_one[] = {SPSC,        MPMC,        CK_SPSC, BOOST_SPSC,
                                            BOOST_QUEUE, TBB_BOUNDED, TBB_CQ};
-    static const enum kind many[] = {MPMC, CK_MPMC, BOOST_QUEUE, TBB_BOUNDED, TBB_CQ, MSQ};
+    static const enum kind many[] = {MPMC, CK_MPMC, BOOST_QUEUE, TBB_BOUNDED, TBB_CQ, MSQ, POOLQ};
     enum { N1 = sizeof one_to_one / sizeof one_to_one[0], NM = sizeof many / sizeof many[0] };
     char mpmc_name[64];
     snprintf(mpmc_name, sizeof mpmc_name, "mpmc/%dx%d", side, side);
@@ -334,9 +346,11 @@ int main(int argc, char **argv)
                 compare(run, benches[b], &jobs[b][0], &res[b][0], &jobs[b][i], &res[b][i]);
     }
     /* the linked queue against the unbounded peers */
-    size_t msq = NM - 1, bq = 2, tq = 4;
-    compare(run, benches[2], &jobs[2][msq], &res[2][msq], &jobs[2][bq], &res[2][bq]);
-    compare(run, benches[2], &jobs[2][msq], &res[2][msq], &jobs[2][tq], &res[2][tq]);
+    size_t bq = 2, tq = 4;
+    for (size_t m = NM - 2; m < NM; m++) { /* msqueue, poolqueue */
+        compare(run, benches[2], &jobs[2][m], &res[2][m], &jobs[2][bq], &res[2][bq]);
+        compare(run, benches[2], &jobs[2][m], &res[2][m], &jobs[2][tq], &res[2][tq]);
+    }
 
     /* For the figure: millions of values (round trips) per second. */
     FILE *tsv = bench_open_extra(run, "per_s");

@@ -310,9 +310,13 @@ static inline void spin_mcs_unlock(struct spin_mcs *l, struct spin_mcs_node *me)
     struct spin_mcs_node *next = atomic_load_explicit(&me->next, memory_order_acquire);
     if (next == NULL) {
         struct spin_mcs_node *expect = me;
-        /* release: nobody behind us; the section happens before the next
-         * lock's acquire exchange on tail */
-        if (atomic_compare_exchange_strong_explicit(&l->tail, &expect, NULL, memory_order_release,
+        /* Try to leave an empty queue, but only when we still look last: a
+         * CAS that fails still takes the tail's cache line away from the
+         * thread that has just joined behind us (Concurrency Kit checks the
+         * same way). release: the section happens before the next lock's
+         * acquire exchange on tail */
+        if (atomic_load_explicit(&l->tail, memory_order_relaxed) == me &&
+            atomic_compare_exchange_strong_explicit(&l->tail, &expect, NULL, memory_order_release,
                                                     memory_order_relaxed))
             return;
         /* someone swapped in behind us and is about to link: wait for it */

@@ -162,7 +162,8 @@ static void *load_side(size_t id, void *arg)
     struct load *l = arg;
     if (id < PRODUCERS) {
         for (uint64_t n = 1; n <= l->per_producer; n++)
-            if ((l->stack ? treiber_push(&l->t, id << 32 | n) : msqueue_push(&l->q, id << 32 | n)) != 0)
+            if ((l->stack ? treiber_push(&l->t, (uint64_t)id << 32 | n)
+                         : msqueue_push(&l->q, (uint64_t)id << 32 | n)) != 0)
                 return "out of memory";
         return NULL;
     }
