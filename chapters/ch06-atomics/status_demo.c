@@ -151,11 +151,7 @@ int main(int argc, char **argv)
     uint64_t step = (uint64_t)interval_ms * 1000000, start = lab_now_ns();
     uint64_t end = start + (uint64_t)(seconds * 1e9);
     for (uint64_t next = start + step; next <= end + 1000; next += step) {
-        uint64_t now = lab_now_ns();
-        if (next > now)
-            nanosleep(&(struct timespec){.tv_sec = (time_t)((next - now) / 1000000000),
-                                         .tv_nsec = (long)((next - now) % 1000000000)},
-                      NULL);
+        lab_sleep_until_ns(next);
         for (long i = 0; i < workers; i++) {
             struct counter *c = counter_of(&d, (size_t)i);
             uint64_t n = atomic_load_explicit(&c->count, memory_order_relaxed);

@@ -126,11 +126,7 @@ int main(int argc, char **argv)
     uint64_t total[2] = {0, 0};
     for (uint64_t next = start + (uint64_t)interval_ms * 1000000; next <= end + 1000;
          next += (uint64_t)interval_ms * 1000000) {
-        uint64_t now = lab_now_ns();
-        if (next > now)
-            nanosleep(&(struct timespec){.tv_sec = (time_t)((next - now) / 1000000000),
-                                         .tv_nsec = (long)((next - now) % 1000000000)},
-                      NULL);
+        lab_sleep_until_ns(next);
         uint64_t lhs = atomic_exchange_explicit(&b.arrived[0], 0, memory_order_relaxed);
         uint64_t rhs = atomic_exchange_explicit(&b.arrived[1], 0, memory_order_relaxed);
         total[0] += lhs, total[1] += rhs;

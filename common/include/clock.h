@@ -14,6 +14,7 @@
 #ifndef LAB_CLOCK_H
 #define LAB_CLOCK_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -40,6 +41,16 @@ static inline const char *lab_cycles_source(void) { return "cntvct_el0"; }
 static inline uint64_t lab_cycles(void) { return lab_now_ns(); }
 static inline const char *lab_cycles_source(void) { return "clock_gettime (no user counter)"; }
 #endif
+
+/* Sleeps until lab_now_ns() reaches t (at once if it has): what a program
+ * that prints a row every interval waits with, so that the rows keep their
+ * pace however long printing took. */
+static inline void lab_sleep_until_ns(uint64_t t)
+{
+    struct timespec at = {.tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {
+    } /* interrupted by a signal: sleep on */
+}
 
 /* The CLOCK_REALTIME time ms milliseconds from now: the absolute deadline
  * pthread_cond_timedwait takes. */
