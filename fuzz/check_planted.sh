@@ -14,7 +14,9 @@ t() { if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "fuzz chec
 make -s -C "$here" "$out/libfuzzer" "$out/replay" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && "$out/libfuzzer" -seed=1 -runs=2000000 -max_len=64 "$here/planted_stack/seeds" \
+# the new inputs go to a scratch corpus: the seeds directory is never written
+mkdir "$work/corpus"
+(cd "$work" && "$out/libfuzzer" -seed=1 -runs=2000000 -max_len=64 corpus "$here/planted_stack/seeds" \
     >"$work/log" 2>&1)
 rc=$?
 t [ "$rc" -ne 0 ]

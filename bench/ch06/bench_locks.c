@@ -203,18 +203,6 @@ static double timed_sample(const struct lock_impl *impl, int threads, double sec
     return sum > 0 ? elapsed / sum : elapsed;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* A thread that exists and does nothing, so the process is multi-threaded. */
 static void *dormant(void *arg)
 {
@@ -279,7 +267,8 @@ int main(int argc, char **argv)
             struct bench_analysis an;
             bench_analyze(samples[i], (size_t)n, 2000, 0.95, 7, &an);
             struct bench_estimate e = an.estimate;
-            double ms = median(share, (size_t)n), mj = median(jain, (size_t)n);
+            double ms = bench_quantile_sorted(share, (size_t)n, 0.5);
+            double mj = bench_quantile_sorted(jain, (size_t)n, 0.5);
             printf("  %-13s %8.2f ns [%.2f, %.2f]  %.3g/s  min/max %.3f  Jain %.4f\n",
                    impls[i].name, e.point, e.lo, e.hi, 1e9 / e.point, ms, mj);
             fprintf(tsv, "%s\t%d\t%d\t%.6g\t%.6g\t%.6g\t%.4f\t%.5f\n", impls[i].name,
@@ -287,13 +276,10 @@ int main(int argc, char **argv)
         }
         for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
             int a = pairs[p][0], b = pairs[p][1];
-            struct bench_estimate r =
-                bench_ratio(samples[a], (size_t)n, samples[b], (size_t)n, 2000, 0.95, 9);
             char an_[64], bn_[64];
             snprintf(an_, sizeof an_, "contended[%s]/threads=%d", impls[a].name, t);
             snprintf(bn_, sizeof bn_, "contended[%s]/threads=%d", impls[b].name, t);
-            printf("  %s vs %s: %.2fx [%.2f, %.2f]\n", an_, bn_, r.point, r.lo, r.hi);
-            bench_record_ratio(run, an_, bn_, r);
+            bench_vs_samples(run, an_, samples[a], (size_t)n, bn_, samples[b], (size_t)n);
         }
         if (t == ncpus)
             break;

@@ -306,12 +306,10 @@ static void measure(const char *bench, const struct job *j, bool quick, struct m
 static void compare(struct bench_run *run, const char *bench, const struct job *a,
                     const struct measured *ma, const struct job *b, const struct measured *mb)
 {
-    struct bench_estimate r = bench_ratio(ma->s, ma->n, mb->s, mb->n, 2000, 0.95, 9);
     char an[96], bn[96];
     snprintf(an, sizeof an, "%s[%s]", bench, kind_names[a->kind]);
     snprintf(bn, sizeof bn, "%s[%s]", bench, kind_names[b->kind]);
-    printf("  %s vs %s: %.2fx [%.2f, %.2f]\n", an, bn, r.point, r.lo, r.hi);
-    bench_record_ratio(run, an, bn, r);
+    bench_vs_samples(run, an, ma->s, ma->n, bn, mb->s, mb->n);
 }
 
 int main(int argc, char **argv)

@@ -86,6 +86,13 @@ struct bench_estimate bench_ratio_of(const struct bench_run *run, const struct b
 void bench_record_ratio(struct bench_run *run, const char *a, const char *b,
                         struct bench_estimate r);
 
+/* As bench_vs, for samples a benchmark timed itself (its own loops, one
+ * sample per run): the ratio of a's estimate to b's with its interval, printed
+ * and recorded under the names given. */
+struct bench_estimate bench_vs_samples(struct bench_run *run, const char *a,
+                                       const struct bench_sample *sa, size_t na, const char *b,
+                                       const struct bench_sample *sb, size_t nb);
+
 /* Opens DIR/<chapter>/<suite>.<name>.tsv for data a benchmark derives itself
  * (for a figure), with the same header as the results; NULL on failure. */
 FILE *bench_open_extra(struct bench_run *run, const char *name);

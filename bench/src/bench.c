@@ -362,6 +362,16 @@ void bench_record_ratio(struct bench_run *run, const char *a, const char *b,
     x->r = r;
 }
 
+struct bench_estimate bench_vs_samples(struct bench_run *run, const char *a,
+                                       const struct bench_sample *sa, size_t na, const char *b,
+                                       const struct bench_sample *sb, size_t nb)
+{
+    struct bench_estimate r = bench_ratio(sa, na, sb, nb, run->resamples, 0.95, run->seed);
+    printf("  %s vs %s: %.2fx [%.2f, %.2f]\n", a, b, r.point, r.lo, r.hi);
+    bench_record_ratio(run, a, b, r);
+    return r;
+}
+
 static void cpu_model(char *buf, size_t len)
 {
     snprintf(buf, len, "unknown CPU");

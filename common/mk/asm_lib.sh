@@ -6,6 +6,8 @@
 #                                        and asm_cell["TARGET|function"] (its
 #                                        instructions); returns non-zero if a
 #                                        compiler is missing or fails
+#   asm_table HEADER FUNCTION...        the markdown table of asm_cell: a row
+#                                        per function, a column per target
 #   asm_expect TARGET FUNCTION REGEX WHY one check of a table: counts asm_pass
 #                                        and asm_fail, says why on a failure
 #
@@ -62,6 +64,18 @@ asm_compile() {
         done < <(asm_functions "$s")
     done
     return $status
+}
+
+asm_table() { # asm_table HEADER FUNCTION...
+    local header=$1 c f
+    shift
+    printf '| %s |' "$header"; for c in "${asm_cols[@]}"; do printf ' %s |' "$c"; done; echo
+    printf '|---|'; for _ in "${asm_cols[@]}"; do printf '%s|' '---'; done; echo
+    for f in "$@"; do
+        printf '| `%s` |' "$f"
+        for c in "${asm_cols[@]}"; do printf ' %s |' "${asm_cell["$c|$f"]:-?}"; done
+        echo
+    done
 }
 
 asm_expect() { # asm_expect TARGET FUNCTION REGEX WHY

@@ -24,13 +24,8 @@ fns=$(sed -n 's/^[a-z]* \([a-z_]*\)(.*/\1/p' "$here/locks.c")
     echo "(with the barrier's domain for dmb), the return left out; a lock's wait loop"
     echo "includes its call to sched_yield."
     echo
-    printf '| function |'; for c in "${asm_cols[@]}"; do printf ' %s |' "$c"; done; echo
-    printf '|---|'; for _ in "${asm_cols[@]}"; do printf '%s|' '---'; done; echo
-    for f in $fns; do
-        printf '| `%s` |' "$f"
-        for c in "${asm_cols[@]}"; do printf ' %s |' "${asm_cell["$c|$f"]:-?}"; done
-        echo
-    done
+    # shellcheck disable=SC2086
+    asm_table function $fns
 } >"$out/locks.md"
 echo "asm_table: wrote $out/locks.md"
 [ "$check" = --check ] || exit $status
