@@ -108,7 +108,7 @@ static void queue_free(struct queue *q)
     case BOOST_QUEUE: cxx_boost_queue_free(q->bq); break;
     case TBB_BOUNDED: cxx_tbb_queue_free(q->tbq); break;
     case MSQ:
-        reclaim_collect(&q->domain); /* the threads are joined: quiescent */
+        reclaim_destroy(&q->domain); /* the threads are joined: quiescent */
         msqueue_destroy(&q->msq);
         break;
     case POOLQ: nodepool_destroy(&q->pool); break;

@@ -63,6 +63,19 @@ static inline void lab_fence_release(_Atomic int *obj)
 #endif
 }
 
+/* A full fence. GCC rejects atomic_thread_fence under TSan; there it becomes
+ * a seq_cst read-modify-write of obj, which orders the same way on the
+ * hardware and which TSan models as acquire and release on obj. */
+static inline void lab_fence_seq_cst(_Atomic int *obj)
+{
+#ifdef LAB_TSAN
+    atomic_fetch_add_explicit(obj, 0, memory_order_seq_cst);
+#else
+    (void)obj;
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
 /* An acquire fence, after a relaxed load of *obj. Under TSan, an acquire load
  * of obj. */
 static inline void lab_fence_acquire(_Atomic int *obj)

@@ -2,11 +2,11 @@
  * msqueue.h - the Michael-Scott lock-free queue, correct: the fixed twin of
  * chapter 6's msqueue_book.h, with nodes freed through reclaim.h.
  *
- *     struct reclaim_domain d;  reclaim_init(&d, RECLAIM_QUIESCENT);
+ *     struct reclaim_domain d;  reclaim_init(&d, RECLAIM_HP);   (or EBR, QUIESCENT)
  *     struct msqueue q;         msqueue_init(&q, &d);
  *     msqueue_push(&q, v);      msqueue_try_pop(&q, &v);   (any threads)
- *     reclaim_collect(&d);      at a quiescent point
  *     msqueue_destroy(&q);      frees what is left
+ *     reclaim_destroy(&d);      frees what was retired
  *
  * What differs from the book's queue (its defects D1-D5):
  *   - a popped node is retired, not freed: reclaim.h frees it when nobody can
@@ -31,15 +31,19 @@
 #include "reclaim.h"
 
 struct msqueue_node {
+    struct reclaim_node reclaim; /* first: hazards name the node by address */
     _Atomic(struct msqueue_node *) next;
     uint64_t value;
-    struct reclaim_node reclaim;
 };
 
 struct msqueue {
     _Alignas(64) _Atomic(struct msqueue_node *) head; /* the sentinel */
     _Alignas(64) _Atomic(struct msqueue_node *) tail;
     _Alignas(64) struct reclaim_domain *domain;
+    /* A teaching switch, false but in chapter 7's test of what goes wrong
+     * without it: the dequeuer does not help a lagging tail, so the head can
+     * pass the tail and the tail be left naming a freed node. */
+    bool no_dequeue_help;
 };
 
 /* 0, or -ENOMEM. */

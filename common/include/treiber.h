@@ -2,11 +2,10 @@
  * treiber.h - Treiber's lock-free stack (1986), with nodes freed through
  * reclaim.h: a linked list whose top is moved by compare-and-swap.
  *
- *     struct reclaim_domain d;  reclaim_init(&d, RECLAIM_QUIESCENT);
+ *     struct reclaim_domain d;  reclaim_init(&d, RECLAIM_EBR);   (or HP, QUIESCENT)
  *     struct treiber s;         treiber_init(&s, &d);
  *     treiber_push(&s, v);      treiber_try_pop(&s, &v);   (any threads)
- *     reclaim_collect(&d);      at a quiescent point
- *     treiber_destroy(&s);
+ *     treiber_destroy(&s);      reclaim_destroy(&d);
  *
  * A pop reads top->next and then swings top from that node to next. If the
  * node were freed and its address reused between the read and the CAS, the CAS
@@ -24,9 +23,9 @@
 #include "reclaim.h"
 
 struct treiber_node {
-    struct treiber_node *next; /* written before the node is published, then never */
+    struct reclaim_node reclaim; /* first: hazards name the node by address */
+    struct treiber_node *next;   /* written before the node is published, then never */
     uint64_t value;
-    struct reclaim_node reclaim;
 };
 
 struct treiber {

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#define NODE_OF(rn) ((struct msqueue_node *)((char *)(rn) - offsetof(struct msqueue_node, reclaim)))
+_Static_assert(offsetof(struct msqueue_node, reclaim) == 0, "the link is the node's address");
 
-static void free_node(struct reclaim_node *rn) { free(NODE_OF(rn)); }
+static void free_node(struct reclaim_node *rn) { free(rn); }
 
 static struct msqueue_node *node_new(uint64_t v)
 {
@@ -26,6 +26,7 @@ int msqueue_init(struct msqueue *q, struct reclaim_domain *d)
     atomic_init(&q->head, sentinel);
     atomic_init(&q->tail, sentinel);
     q->domain = d;
+    q->no_dequeue_help = false;
     return 0;
 }
 
@@ -44,9 +45,9 @@ int msqueue_push(struct msqueue *q, uint64_t v)
     struct msqueue_node *n = node_new(v);
     if (n == NULL)
         return -ENOMEM;
-    reclaim_enter(q->domain);
+    struct reclaim_guard g = reclaim_enter(q->domain);
     for (;;) {
-        struct msqueue_node *tail = reclaim_protect(q->domain, 0, (void *_Atomic *)&q->tail);
+        struct msqueue_node *tail = reclaim_protect(&g, 0, (void *_Atomic *)&q->tail);
         /* acquire: a node linked behind tail has its fields visible */
         struct msqueue_node *next = atomic_load_explicit(&tail->next, memory_order_acquire);
         if (tail != atomic_load_explicit(&q->tail, memory_order_acquire))
@@ -72,29 +73,28 @@ int msqueue_push(struct msqueue *q, uint64_t v)
             break;
         }
     }
-    reclaim_exit(q->domain);
+    reclaim_exit(&g);
     return 0;
 }
 
 bool msqueue_try_pop(struct msqueue *q, uint64_t *v)
 {
     bool got = false;
-    reclaim_enter(q->domain);
+    struct reclaim_guard g = reclaim_enter(q->domain);
     for (;;) {
-        struct msqueue_node *head = reclaim_protect(q->domain, 0, (void *_Atomic *)&q->head);
+        struct msqueue_node *head = reclaim_protect(&g, 0, (void *_Atomic *)&q->head);
         struct msqueue_node *tail = atomic_load_explicit(&q->tail, memory_order_acquire);
-        struct msqueue_node *next = reclaim_protect(q->domain, 1, (void *_Atomic *)&head->next);
+        struct msqueue_node *next = reclaim_protect(&g, 1, (void *_Atomic *)&head->next);
         if (head != atomic_load_explicit(&q->head, memory_order_acquire))
             continue;
         if (next == NULL)
             break; /* only the sentinel: empty */
-        if (head == tail) {
+        if (head == tail && !q->no_dequeue_help) {
             /* a push has linked but not yet swung the tail: help it, or the
-             * head would pass the tail, and the tail would point at a node
-             * this pop retires. The quiescent scheme frees nothing while
-             * threads run, so it would survive that (tests/test_lockfree.c
-             * passes without these lines); a scheme that frees at once would
-             * not */
+             * head would pass the tail, and the tail would name a node this
+             * pop retires. The quiescent scheme frees nothing while threads
+             * run and survives that; hazard pointers and epochs free it, and
+             * the next push reads freed memory (chapter 7's tests show it) */
             atomic_compare_exchange_strong_explicit(&q->tail, &tail, next, memory_order_release,
                                                     memory_order_relaxed);
             continue;
@@ -108,11 +108,11 @@ bool msqueue_try_pop(struct msqueue *q, uint64_t *v)
         if (atomic_compare_exchange_strong_explicit(&q->head, &head, next, memory_order_release,
                                                     memory_order_relaxed)) {
             *v = value;
-            reclaim_retire(q->domain, &head->reclaim, free_node);
+            reclaim_retire(&g, &head->reclaim, free_node);
             got = true;
             break;
         }
     }
-    reclaim_exit(q->domain);
+    reclaim_exit(&g);
     return got;
 }

@@ -5,10 +5,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-static void free_node(struct reclaim_node *rn)
-{
-    free((char *)rn - offsetof(struct treiber_node, reclaim));
-}
+_Static_assert(offsetof(struct treiber_node, reclaim) == 0, "the link is the node's address");
+
+static void free_node(struct reclaim_node *rn) { free(rn); }
 
 void treiber_init(struct treiber *s, struct reclaim_domain *d)
 {
@@ -44,9 +43,9 @@ int treiber_push(struct treiber *s, uint64_t v)
 bool treiber_try_pop(struct treiber *s, uint64_t *v)
 {
     bool got = false;
-    reclaim_enter(s->domain);
+    struct reclaim_guard g = reclaim_enter(s->domain);
     for (;;) {
-        struct treiber_node *top = reclaim_protect(s->domain, 0, (void *_Atomic *)&s->top);
+        struct treiber_node *top = reclaim_protect(&g, 0, (void *_Atomic *)&s->top);
         if (top == NULL)
             break;
         struct treiber_node *next = top->next; /* safe: top is protected */
@@ -55,11 +54,11 @@ bool treiber_try_pop(struct treiber *s, uint64_t *v)
         if (atomic_compare_exchange_weak_explicit(&s->top, &top, next, memory_order_release,
                                                   memory_order_relaxed)) {
             *v = top->value;
-            reclaim_retire(s->domain, &top->reclaim, free_node);
+            reclaim_retire(&g, &top->reclaim, free_node);
             got = true;
             break;
         }
     }
-    reclaim_exit(s->domain);
+    reclaim_exit(&g);
     return got;
 }

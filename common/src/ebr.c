@@ -1,0 +1,245 @@
+/* ebr.c - epoch-based reclamation (ebr.h): participants, bags, advancing. */
+#include "ebr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Thread_local struct ebr_tls_cache ebr_tls;
+
+static _Atomic uint64_t next_domain_id = 1;
+
+static void unregister_at_exit(void *p) { ebr_local_unregister(p); }
+
+int ebr_domain_init(struct ebr_domain *d)
+{
+    atomic_init(&d->epoch, 0);
+    atomic_init(&d->locals, NULL);
+    d->head = d->tail = NULL;
+    atomic_init(&d->fence, 0);
+    d->id = atomic_fetch_add_explicit(&next_domain_id, 1, memory_order_relaxed);
+    int err = pthread_mutex_init(&d->lock, NULL);
+    if (err != 0)
+        return err;
+    err = pthread_key_create(&d->key, unregister_at_exit);
+    if (err != 0)
+        pthread_mutex_destroy(&d->lock);
+    return err;
+}
+
+/* Runs a bag's deferred frees and empties it. Returns how many. */
+static size_t run_bag(struct ebr_bag *b)
+{
+    size_t n = b->len;
+    for (size_t i = 0; i < n; i++)
+        b->items[i]->free_node(b->items[i]);
+    b->len = 0;
+    return n;
+}
+
+void ebr_domain_destroy(struct ebr_domain *d)
+{
+    pthread_key_delete(d->key);
+    for (struct ebr_bag *b = d->head, *next; b != NULL; b = next) {
+        next = b->next;
+        run_bag(b);
+        free(b);
+    }
+    struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire);
+    while (l != NULL) {
+        struct ebr_local *next = l->next;
+        run_bag(l->bag);
+        free(l->bag);
+        free(l->spare);
+        free(l);
+        l = next;
+    }
+    pthread_mutex_destroy(&d->lock);
+    if (ebr_tls.id == d->id)
+        ebr_tls = (struct ebr_tls_cache){0, NULL};
+}
+
+static struct ebr_bag *bag_new(void)
+{
+    struct ebr_bag *b = malloc(sizeof *b);
+    if (b == NULL) {
+        fputs("ebr: out of memory for a bag\n", stderr);
+        abort();
+    }
+    b->next = NULL;
+    b->epoch = 0;
+    b->len = 0;
+    return b;
+}
+
+struct ebr_local *ebr_local_register(struct ebr_domain *d)
+{
+    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
+         l = l->next) {
+        bool idle = false;
+        /* acquire: what the last holder left in the record comes before us */
+        if (atomic_compare_exchange_strong_explicit(&l->active, &idle, true,
+                                                    memory_order_acquire, memory_order_relaxed))
+            return l;
+    }
+    struct ebr_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
+    if (l == NULL) {
+        fputs("ebr: out of memory registering a thread\n", stderr);
+        abort();
+    }
+    memset(l, 0, sizeof *l);
+    atomic_init(&l->epoch, 0);
+    ANNOTATE_ATOMIC(&l->epoch);
+    atomic_init(&l->deferred, 0);
+    atomic_init(&l->freed, 0);
+    atomic_init(&l->active, true);
+    l->bag = bag_new();
+    l->domain = d;
+    l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
+    /* release: the record is initialised before an advancing thread reads it */
+    while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
+                                                  memory_order_relaxed))
+        ;
+    return l;
+}
+
+void ebr_local_unregister(struct ebr_local *l)
+{
+    if (l->guard_count != 0) {
+        /* a thread that ends pinned would stop the epoch for good */
+        l->guard_count = 1;
+        ebr_unpin(l);
+    }
+    if (l->bag->len != 0)
+        ebr_push_bag(l);
+    /* release: the next holder of the record sees it as we left it */
+    atomic_store_explicit(&l->active, false, memory_order_release);
+}
+
+struct ebr_local *ebr_local_get_slow(struct ebr_domain *d)
+{
+    struct ebr_local *l = pthread_getspecific(d->key);
+    if (l == NULL) {
+        l = ebr_local_register(d);
+        if (pthread_setspecific(d->key, l) != 0) {
+            fputs("ebr: cannot keep the thread's participant\n", stderr);
+            abort();
+        }
+    }
+    ebr_tls = (struct ebr_tls_cache){d->id, l};
+    return l;
+}
+
+void ebr_push_bag(struct ebr_local *l)
+{
+    struct ebr_domain *d = l->domain;
+    struct ebr_bag *b = l->bag;
+    l->bag = l->spare != NULL ? l->spare : bag_new();
+    l->spare = NULL;
+    /* the nodes in the bag were unlinked before this fence; the epoch read
+     * after it is at least the one any reader of them could be pinned in */
+    lab_fence_seq_cst(&d->fence);
+    b->epoch = atomic_load_explicit(&d->epoch, memory_order_relaxed);
+    b->next = NULL;
+    pthread_mutex_lock(&d->lock);
+    if (d->tail == NULL)
+        d->head = b;
+    else
+        d->tail->next = b;
+    d->tail = b;
+    pthread_mutex_unlock(&d->lock);
+}
+
+uintptr_t ebr_try_advance(struct ebr_domain *d)
+{
+    /* acquire: the frees this epoch allows come after the unpins that let the
+     * thread that stored it advance */
+    uintptr_t g = atomic_load_explicit(&d->epoch, memory_order_acquire);
+    ANNOTATE_HB_AFTER(&d->epoch);
+    /* pairs with the fence of every pin: a participant we see unpinned
+     * below will, when it pins, read an epoch at least this one */
+    lab_fence_seq_cst(&d->fence);
+    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
+         l = l->next) {
+        /* acquire: its reads in the critical section it has left come
+         * before whatever our advance lets be freed */
+        uintptr_t le = atomic_load_explicit(&l->epoch, memory_order_acquire);
+        ANNOTATE_HB_AFTER(&l->epoch);
+        if (ebr_is_pinned(le) && ebr_unpinned(le) != g)
+            return g; /* someone is still in the previous epoch */
+    }
+    /* A plain store, not a CAS: the caller is pinned in g, so nobody can move
+     * the epoch past g + 2 before we store; two advancers store the same value */
+    ANNOTATE_HB_BEFORE(&d->epoch);
+    /* release: the unpins we saw come before any free that sees g + 2 */
+    atomic_store_explicit(&d->epoch, g + 2, memory_order_release);
+    return g + 2;
+}
+
+void ebr_collect(struct ebr_local *l, unsigned max_bags)
+{
+    struct ebr_domain *d = l->domain;
+    uintptr_t g = ebr_try_advance(d);
+    struct ebr_bag *ripe = NULL;
+    /* one collector at a time; a busy queue means someone else is at it */
+    if (pthread_mutex_trylock(&d->lock) != 0)
+        return;
+    for (unsigned i = 0; i < max_bags && d->head != NULL; i++) {
+        struct ebr_bag *b = d->head;
+        if (ebr_advances(g, b->epoch) < 2)
+            break; /* the queue is in sealing order: the rest are younger */
+        d->head = b->next;
+        if (d->head == NULL)
+            d->tail = NULL;
+        b->next = ripe;
+        ripe = b;
+    }
+    pthread_mutex_unlock(&d->lock);
+    uint64_t freed = 0;
+    while (ripe != NULL) {
+        struct ebr_bag *next = ripe->next;
+        freed += run_bag(ripe);
+        if (l->spare == NULL)
+            l->spare = ripe;
+        else
+            free(ripe);
+        ripe = next;
+    }
+    if (freed != 0)
+        atomic_store_explicit(&l->freed, atomic_load_explicit(&l->freed, memory_order_relaxed) + freed,
+                              memory_order_relaxed);
+}
+
+void ebr_flush(struct ebr_local *l)
+{
+    if (l->bag->len != 0)
+        ebr_push_bag(l);
+    /* Each round pins afresh, at the epoch as it is now, so that it can
+     * advance it once more (a thread pinned at an older epoch cannot); with
+     * nobody else pinned, the second round frees what was sealed above. */
+    for (int round = 0; round < 3; round++) {
+        ebr_pin(l);
+        ebr_collect(l, UINT32_MAX);
+        ebr_unpin(l);
+        pthread_mutex_lock(&l->domain->lock);
+        bool empty = l->domain->head == NULL;
+        pthread_mutex_unlock(&l->domain->lock);
+        if (empty)
+            break;
+    }
+}
+
+uint64_t ebr_unreclaimed(struct ebr_domain *d)
+{
+    uint64_t deferred = 0, freed = 0;
+    /* the frees first: each free follows its defer, so reading the defers
+     * after them never counts a node freed and not deferred */
+    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
+         l = l->next)
+        freed += atomic_load_explicit(&l->freed, memory_order_relaxed);
+    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
+         l = l->next)
+        deferred += atomic_load_explicit(&l->deferred, memory_order_relaxed);
+    return deferred > freed ? deferred - freed : 0;
+}

@@ -1,0 +1,235 @@
+/* hp.c - hazard pointers (hp.h): records, retire, scan, orphans. */
+#include "hp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Thread_local struct hp_tls_cache hp_tls;
+
+static _Atomic uint64_t next_domain_id = 1;
+
+static void release_at_exit(void *p) { hp_local_release(p); }
+
+int hp_domain_init(struct hp_domain *d)
+{
+    atomic_init(&d->locals, NULL);
+    atomic_init(&d->nlocals, 0);
+    atomic_init(&d->orphans, NULL);
+    atomic_init(&d->norphans, 0);
+    atomic_init(&d->fence, 0);
+    d->id = atomic_fetch_add_explicit(&next_domain_id, 1, memory_order_relaxed);
+    return pthread_key_create(&d->key, release_at_exit);
+}
+
+static size_t free_list(struct reclaim_node *n)
+{
+    size_t freed = 0;
+    while (n != NULL) {
+        struct reclaim_node *next = n->next_retired;
+        n->free_node(n);
+        n = next;
+        freed++;
+    }
+    return freed;
+}
+
+void hp_domain_destroy(struct hp_domain *d)
+{
+    /* no destructor may run for d any more: threads that still hold a record
+     * keep a stale cache entry, which no later domain's id matches */
+    pthread_key_delete(d->key);
+    struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire);
+    while (l != NULL) {
+        struct hp_local *next = l->next;
+        free_list(l->retired);
+        free(l->scratch);
+        free(l);
+        l = next;
+    }
+    free_list(atomic_load_explicit(&d->orphans, memory_order_acquire));
+    if (hp_tls.id == d->id)
+        hp_tls = (struct hp_tls_cache){0, NULL};
+}
+
+/* A record that no thread holds, or a new one pushed on the registry. */
+struct hp_local *hp_local_register(struct hp_domain *d)
+{
+    for (struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
+         l = l->next) {
+        bool idle = false;
+        /* acquire: what the last holder did to the record comes before us */
+        if (atomic_compare_exchange_strong_explicit(&l->active, &idle, true,
+                                                    memory_order_acquire, memory_order_relaxed))
+            return l;
+    }
+    struct hp_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
+    if (l == NULL) {
+        fputs("hp: out of memory registering a thread\n", stderr);
+        abort();
+    }
+    memset(l, 0, sizeof *l);
+    for (int i = 0; i < HP_SLOTS; i++) {
+        atomic_init(&l->slot[i], NULL);
+        ANNOTATE_ATOMIC(&l->slot[i]);
+    }
+    atomic_init(&l->unreclaimed, 0);
+    atomic_init(&l->active, true);
+    l->domain = d;
+    /* counted before it is reachable: a scan that sees the record also uses
+     * a threshold that counts its hazards */
+    atomic_fetch_add_explicit(&d->nlocals, 1, memory_order_relaxed);
+    l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
+    /* release: the record's fields are initialised before scanners reach it */
+    while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
+                                                  memory_order_relaxed))
+        ;
+    return l;
+}
+
+void hp_local_release(struct hp_local *l)
+{
+    struct hp_domain *d = l->domain;
+    hp_clear(l);
+    hp_scan(l);
+    if (l->retired != NULL) {
+        /* what other threads still protect: the next scan, anyone's, adopts it */
+        struct reclaim_node *last = l->retired;
+        while (last->next_retired != NULL)
+            last = last->next_retired;
+        struct reclaim_node *top = atomic_load_explicit(&d->orphans, memory_order_relaxed);
+        do
+            last->next_retired = top;
+        /* release: the list's links are visible to the adopter's exchange */
+        while (!atomic_compare_exchange_weak_explicit(&d->orphans, &top, l->retired,
+                                                      memory_order_release, memory_order_relaxed));
+        atomic_fetch_add_explicit(&d->norphans, l->nretired, memory_order_relaxed);
+        l->retired = NULL;
+        l->nretired = 0;
+        atomic_store_explicit(&l->unreclaimed, 0, memory_order_relaxed);
+    }
+    /* release: the next holder of the record sees it as we left it */
+    atomic_store_explicit(&l->active, false, memory_order_release);
+}
+
+struct hp_local *hp_local_get_slow(struct hp_domain *d)
+{
+    struct hp_local *l = pthread_getspecific(d->key);
+    if (l == NULL) {
+        l = hp_local_register(d);
+        if (pthread_setspecific(d->key, l) != 0) {
+            fputs("hp: cannot keep the thread's record\n", stderr);
+            abort();
+        }
+    }
+    hp_tls = (struct hp_tls_cache){d->id, l};
+    return l;
+}
+
+void hp_retire(struct hp_local *l, struct reclaim_node *n, void (*free_node)(struct reclaim_node *))
+{
+    n->free_node = free_node;
+    n->next_retired = l->retired;
+    l->retired = n;
+    l->nretired++;
+    atomic_store_explicit(&l->unreclaimed, l->nretired, memory_order_relaxed);
+    if (l->nretired >= hp_threshold(l->domain))
+        hp_scan(l);
+}
+
+static int compare_pointers(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+    return (x > y) - (x < y);
+}
+
+/* The hazards of every record, sorted, in l->scratch. Returns how many. */
+static size_t collect_hazards(struct hp_local *l)
+{
+    struct hp_domain *d = l->domain;
+    size_t need = HP_SLOTS * atomic_load_explicit(&d->nlocals, memory_order_relaxed);
+    if (need > l->scratch_cap) {
+        void **grown = realloc(l->scratch, 2 * need * sizeof *grown);
+        if (grown == NULL)
+            return SIZE_MAX; /* free nothing this time */
+        l->scratch = grown;
+        l->scratch_cap = 2 * need;
+    }
+    size_t n = 0;
+    for (struct hp_local *r = atomic_load_explicit(&d->locals, memory_order_acquire); r != NULL;
+         r = r->next) {
+        for (int i = 0; i < HP_SLOTS; i++) {
+            /* acquire: pairs with the release that last changed the slot;
+             * the reads its owner made of the node it named before come first */
+            void *p = atomic_load_explicit(&r->slot[i], memory_order_acquire);
+            ANNOTATE_HB_AFTER(&r->slot[i]);
+            if (p != NULL && n < l->scratch_cap)
+                l->scratch[n++] = p;
+        }
+    }
+    qsort(l->scratch, n, sizeof *l->scratch, compare_pointers);
+    return n;
+}
+
+size_t hp_scan(struct hp_local *l)
+{
+    struct hp_domain *d = l->domain;
+    if (atomic_load_explicit(&d->orphans, memory_order_relaxed) != NULL) {
+        /* acquire: pairs with the release that pushed the orphans */
+        struct reclaim_node *o = atomic_exchange_explicit(&d->orphans, NULL, memory_order_acquire);
+        size_t adopted = 0;
+        for (struct reclaim_node *n = o; n != NULL; n = n->next_retired) {
+            adopted++;
+            if (n->next_retired == NULL) {
+                n->next_retired = l->retired;
+                break;
+            }
+        }
+        if (o != NULL) {
+            l->retired = o;
+            l->nretired += adopted;
+            atomic_fetch_sub_explicit(&d->norphans, adopted, memory_order_relaxed);
+        }
+    }
+    /* the other side of hp_protect's fence: the nodes on our list were
+     * unlinked before it, so a reader whose hazard we miss below must see them
+     * gone when it validates, and retry */
+    lab_fence_seq_cst(&d->fence);
+    size_t nhaz = collect_hazards(l);
+    if (nhaz == SIZE_MAX)
+        return 0;
+    struct reclaim_node *keep = NULL;
+    size_t kept = 0, freed = 0;
+    struct reclaim_node *n = l->retired;
+    while (n != NULL) {
+        struct reclaim_node *next = n->next_retired;
+        /* the link is the node's first member, so its address is the node's,
+         * the address a hazard names */
+        void *node = n;
+        if (nhaz > 0 && bsearch(&node, l->scratch, nhaz, sizeof *l->scratch, compare_pointers)) {
+            n->next_retired = keep;
+            keep = n;
+            kept++;
+        } else {
+            n->free_node(n);
+            freed++;
+        }
+        n = next;
+    }
+    l->retired = keep;
+    l->nretired = kept;
+    l->scans++;
+    l->freed += freed;
+    atomic_store_explicit(&l->unreclaimed, kept, memory_order_relaxed);
+    return freed;
+}
+
+uint64_t hp_unreclaimed(struct hp_domain *d)
+{
+    uint64_t total = atomic_load_explicit(&d->norphans, memory_order_relaxed);
+    for (struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
+         l = l->next)
+        total += atomic_load_explicit(&l->unreclaimed, memory_order_relaxed);
+    return total;
+}
