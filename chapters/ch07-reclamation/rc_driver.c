@@ -1,0 +1,361 @@
+/*
+ * rc_driver.c - the push/pop driver of the reference-counted Treiber stacks
+ * (what it checks: rc_driver.h).
+ */
+#include "rc_driver.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "annotate.h"
+#include "arc.h"
+#include "cacheline.h"
+#include "cli.h"
+#include "clock.h"
+#include "env.h"
+#include "threads.h"
+
+/* What the run found; shared by the workers, the stack's destructor and main.
+ * Counters are relaxed tallies, read after the threads are joined. */
+struct tally {
+    long threads;
+    bool keep_going;
+    uint64_t iters;
+    _Atomic uint64_t *seen; /* one bit per value: v = thread * iters + i */
+    size_t words;
+    _Atomic uint64_t empty_pops, duplicates, strangers, left_over;
+    _Atomic uint64_t first_duplicate, first_stranger;
+    _Atomic int destroyed;
+    _Atomic bool stop;
+    _Atomic long finished;
+    _Atomic bool have_broken;
+    char broken[240]; /* written once, by whoever set have_broken; read after the join */
+};
+
+/* What the threads share through the Arc: the stack and how to drive it. */
+struct shared {
+    const struct rc_stack_ops *ops;
+    void *stack;
+    struct tally *tally;
+};
+
+struct run {
+    struct tally *tally;
+    struct shared *refs[RC_DRIVE_MAX_THREADS]; /* a strong reference per thread */
+};
+
+/* Push+pop pairs done, per thread; global because the crash handler reads them. */
+static struct padded_counter done[RC_DRIVE_MAX_THREADS];
+static const char *crash_name = "rc_driver";
+static uint64_t t0_ns;
+static bool driving; /* the crash line counts pairs only when rc_drive runs */
+
+static uint64_t done_total(void)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < RC_DRIVE_MAX_THREADS; i++)
+        sum += atomic_load_explicit(&done[i].value, memory_order_relaxed); /* relaxed: a tally */
+    return sum;
+}
+
+static void record_broken(struct tally *t, const char *fmt, const char *what)
+{
+    /* the first to report writes the message; main reads it after the join */
+    if (!atomic_exchange(&t->have_broken, true))
+        snprintf(t->broken, sizeof t->broken, fmt, what);
+}
+
+/* Counts a popped value: its bit goes from 0 to 1, or it is a duplicate, or it
+ * was never a value of this run (read from a node that was freed and reused). */
+static void mark(struct tally *t, uint64_t v)
+{
+    if (v >= (uint64_t)t->threads * t->iters) {
+        if (atomic_fetch_add_explicit(&t->strangers, 1, memory_order_relaxed) == 0) /* a tally */
+            atomic_store_explicit(&t->first_stranger, v, memory_order_relaxed);
+        return;
+    }
+    uint64_t bit = 1ULL << (v % 64);
+    /* relaxed: the bitmap is only read after the join */
+    if (atomic_fetch_or_explicit(&t->seen[v / 64], bit, memory_order_relaxed) & bit) {
+        if (atomic_fetch_add_explicit(&t->duplicates, 1, memory_order_relaxed) == 0)
+            atomic_store_explicit(&t->first_duplicate, v, memory_order_relaxed);
+    }
+}
+
+static void check_stack(struct shared *sh)
+{
+    char buf[200];
+    const char *b = sh->ops->broken != NULL ? sh->ops->broken(sh->stack, buf, sizeof buf) : NULL;
+    if (b != NULL) {
+        record_broken(sh->tally, "%s", b);
+        atomic_store_explicit(&sh->tally->stop, true, memory_order_relaxed); /* a stop request */
+    }
+}
+
+/* The Arc's destructor, run by whoever drops the last reference: takes what
+ * is left on the stack into the tally, then destroys the stack. */
+static void shared_dtor(void *data)
+{
+    struct shared *sh = data;
+    struct tally *t = sh->tally;
+    uint64_t v, limit = (uint64_t)t->threads * t->iters + 1;
+    check_stack(sh);
+    while (sh->ops->pop(sh->stack, &v)) {
+        mark(t, v);
+        if (atomic_fetch_add_explicit(&t->left_over, 1, memory_order_relaxed) + 1 > limit) {
+            record_broken(t, "%s", "the stack never empties: more items left than were pushed");
+            break;
+        }
+    }
+    check_stack(sh);
+    sh->ops->destroy(sh->stack);
+    atomic_fetch_add(&t->destroyed, 1);
+}
+
+static void *worker(size_t id, void *arg)
+{
+    struct run *r = arg;
+    struct tally *t = r->tally;
+    struct shared *sh = r->refs[id]; /* this thread's own strong reference */
+    const char *err = NULL;
+    for (uint64_t i = 0; i < t->iters; i++) {
+        /* relaxed: a stop request; nothing is published with it */
+        if (atomic_load_explicit(&t->stop, memory_order_relaxed))
+            break;
+        if (sh->ops->push(sh->stack, (uint64_t)id * t->iters + i) != 0) {
+            err = "out of memory";
+            break;
+        }
+        uint64_t got;
+        if (sh->ops->pop(sh->stack, &got))
+            mark(t, got);
+        else
+            atomic_fetch_add_explicit(&t->empty_pops, 1, memory_order_relaxed); /* a tally */
+        atomic_store_explicit(&done[id].value, i + 1, memory_order_relaxed);     /* a tally */
+        if (!t->keep_going)
+            check_stack(sh);
+    }
+    arc_drop(sh);
+    atomic_fetch_add_explicit(&t->finished, 1, memory_order_relaxed); /* joined before use */
+    return (void *)err;
+}
+
+/* ---- the crash report: async-signal-safe, so no stdio ---------------------- */
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+
+static char *put_str(char *p, const char *s)
+{
+    while (*s)
+        *p++ = *s++;
+    return p;
+}
+
+static char *put_uint(char *p, uint64_t v, unsigned base)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static _Atomic int crashed; /* the first crashing thread speaks; the others just die */
+
+static void on_crash(int sig, siginfo_t *info, void *uctx)
+{
+    (void)uctx;
+    if (atomic_exchange(&crashed, 1) != 0) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    char buf[256], *p = buf;
+    uint64_t ms = (lab_now_ns() - t0_ns) / 1000000;
+    p = put_str(p, crash_name);
+    p = put_str(p, ": crashed: ");
+    p = put_str(p, sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "SIGABRT");
+    if (sig != SIGABRT) {
+        p = put_str(p, " (fault address 0x");
+        p = put_uint(p, (uint64_t)(uintptr_t)info->si_addr, 16);
+        p = put_str(p, ")");
+    }
+    if (driving) {
+        p = put_str(p, " after ");
+        p = put_uint(p, done_total(), 10);
+        p = put_str(p, " push+pop pairs in ");
+        p = put_uint(p, ms / 1000, 10);
+        p = put_str(p, ms % 1000 < 100 ? (ms % 1000 < 10 ? ".00" : ".0") : ".");
+        p = put_uint(p, ms % 1000, 10);
+        p = put_str(p, " s");
+    }
+    p = put_str(p, "\n");
+    if (write(STDOUT_FILENO, buf, (size_t)(p - buf)) < 0) {
+        /* nothing more can be said from a crash handler */
+    }
+    signal(sig, SIG_DFL); /* die of the signal itself, so the exit status says it */
+    raise(sig);
+}
+
+void rc_catch_crashes(const char *name)
+{
+    crash_name = name;
+    t0_ns = lab_now_ns();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_crash;
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+}
+#else
+/* The sanitizers report faults themselves, with more to say. */
+void rc_catch_crashes(const char *name)
+{
+    crash_name = name;
+    t0_ns = lab_now_ns();
+}
+#endif
+
+/* ---- main's part: start, watch, judge ------------------------------------------------ */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Watches the threads until they finish; stops them at the deadline; ends the
+ * process if they stop making progress. Returns what stopped the run. */
+static const char *watch(struct tally *t, const char *name, double seconds)
+{
+    const char *stopped_by = "--iters";
+    const uint64_t stall_ns = (uint64_t)(2e9 * lab_slowdown());
+    uint64_t last = 0, last_progress_ns = lab_now_ns();
+    /* relaxed: the join below orders what the threads did */
+    while (atomic_load_explicit(&t->finished, memory_order_relaxed) < t->threads) {
+        sleep_ms(20);
+        uint64_t now = done_total();
+        if (now != last) {
+            last = now;
+            last_progress_ns = lab_now_ns();
+        } else if (lab_now_ns() - last_progress_ns > stall_ns) {
+            printf("%s: stuck: no push+pop pair finished for %.1f s, %llu pairs in %.2f s\n", name,
+                   stall_ns / 1e9, (unsigned long long)now, lab_seconds_since(t0_ns));
+            _exit(1);
+        }
+        if (lab_seconds_since(t0_ns) >= seconds &&
+            !atomic_exchange_explicit(&t->stop, true, memory_order_relaxed)) /* a stop request */
+            stopped_by = "--seconds";
+    }
+    if (atomic_load_explicit(&t->have_broken, memory_order_relaxed)) /* the join orders it */
+        stopped_by = "a broken check";
+    return stopped_by;
+}
+
+/* Checks the tally after the join; NULL, or what broke (in why). */
+static const char *judge(struct tally *t, char *why, size_t len)
+{
+    uint64_t lost = 0, never_pushed = 0, first_lost = 0, first_never = 0;
+    for (uint64_t v = 0; v < (uint64_t)t->threads * t->iters; v++) {
+        bool pushed = v % t->iters < atomic_load(&done[v / t->iters].value);
+        bool seen = atomic_load(&t->seen[v / 64]) >> (v % 64) & 1;
+        if (pushed && !seen && lost++ == 0)
+            first_lost = v;
+        if (!pushed && seen && never_pushed++ == 0)
+            first_never = v;
+    }
+    /* Here and below, after the join: any order would do. */
+    if (atomic_load(&t->have_broken))
+        snprintf(why, len, "%s", t->broken);
+    else if (atomic_load(&t->destroyed) != 1)
+        snprintf(why, len, "the stack's destructor ran %d times, not once",
+                 atomic_load(&t->destroyed));
+    else if (atomic_load(&t->empty_pops) != 0)
+        snprintf(why, len, "every pop finds an item: %llu pops found the stack empty although "
+                 "their own thread had just pushed", (unsigned long long)atomic_load(&t->empty_pops));
+    else if (atomic_load(&t->duplicates) != 0)
+        snprintf(why, len, "no value comes out twice: %llu did, the first %llu",
+                 (unsigned long long)atomic_load(&t->duplicates),
+                 (unsigned long long)atomic_load(&t->first_duplicate));
+    else if (atomic_load(&t->strangers) + never_pushed != 0)
+        snprintf(why, len, "only pushed values come out: %llu others did, the first %llu",
+                 (unsigned long long)(atomic_load(&t->strangers) + never_pushed),
+                 (unsigned long long)(never_pushed ? first_never : atomic_load(&t->first_stranger)));
+    else if (lost != 0)
+        snprintf(why, len, "every pushed value comes out: %llu never did, the first %llu",
+                 (unsigned long long)lost, (unsigned long long)first_lost);
+    else
+        return NULL;
+    return why;
+}
+
+int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
+{
+    static struct tally t; /* shared with the threads for the whole run */
+    static struct run r;
+    t.threads = c->threads;
+    t.iters = c->iters;
+    t.keep_going = c->keep_going;
+    t.words = ((uint64_t)c->threads * c->iters + 63) / 64;
+    t.seen = calloc(t.words, sizeof *t.seen);
+    r.tally = &t;
+    /* Tallies and flags that main reads while the threads write them, by design
+     * (relaxed atomics): not what the race matrix is about. */
+    ANNOTATE_ATOMIC(&done);
+    ANNOTATE_ATOMIC(&t.stop);
+    ANNOTATE_ATOMIC(&t.finished);
+    ANNOTATE_ATOMIC(&t.have_broken);
+    struct shared *sh = arc_new(sizeof *sh, shared_dtor);
+    if (t.seen == NULL || sh == NULL)
+        die("out of memory");
+    sh->ops = ops;
+    sh->tally = &t;
+    sh->stack = ops->create();
+    if (sh->stack == NULL)
+        die("out of memory");
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines out before a crash */
+    printf("%s: %ld threads x { push(v); pop() } on %s, up to %llu pairs each or %g s\n",
+           ops->name, c->threads, ops->variant, (unsigned long long)c->iters, c->seconds);
+
+    for (long i = 0; i < c->threads; i++)
+        r.refs[i] = arc_clone(sh); /* one strong reference per thread, handed over */
+    rc_catch_crashes(ops->name);
+    driving = true;
+    struct lab_threads ts;
+    if (lab_threads_start(&ts, (size_t)c->threads, worker, &r, 0) != 0)
+        die("could not start %ld threads", c->threads);
+    arc_drop(sh); /* main's own: from here the threads keep the stack alive */
+    const char *stopped_by = watch(&t, ops->name, c->seconds);
+    const char *err = lab_threads_join(&ts);
+    double secs = lab_seconds_since(t0_ns);
+    if (err != NULL)
+        die("%s", err);
+
+    uint64_t pairs = done_total();
+    char why[300];
+    const char *broken = judge(&t, why, sizeof why);
+    free(t.seen);
+    printf("%s: %llu push+pop pairs in %.2f s (stopped by %s), %llu left on the stack at the end, "
+           "stack destroyed by the last of %ld references\n",
+           ops->name, (unsigned long long)pairs, secs, stopped_by,
+           (unsigned long long)atomic_load(&t.left_over), c->threads + 1);
+    if (broken != NULL) {
+        printf("%s: broken invariant: %s\n", ops->name, broken);
+        return 1;
+    }
+    printf("%s: ok: %ld threads, %llu pairs, %.2f M pairs/s, every pushed value popped exactly "
+           "once\n", ops->name, c->threads, (unsigned long long)pairs, pairs / secs / 1e6);
+    return 0;
+}
