@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # asan_rc.sh - the book's reference-counted stack caught by AddressSanitizer
-# and UBSan.
+# and UBSan, and the split-count stack clean under them.
 #
 #   asan_rc.sh ASAN_BUILD_DIR     (the chapter built with SAN=asan)
 #
@@ -13,6 +13,7 @@
 # test fails if none is caught. The same stack on one thread must run clean
 # (a sequential test cannot find these bugs), and --unpatched (F1: push 1,
 # push 2, pop, pop) must be stopped at the NULL dereference by UBSan or ASan.
+# rc_treiber_split must run clean on 2 and 4 threads.
 # Prints "N passed, N failed".
 set -u
 bin=$1 passed=0 failed=0
@@ -60,5 +61,14 @@ else
     fail "rc_treiber_book --unpatched: exit $rc, no UBSan or ASan report of the NULL dereference"
 fi
 
+for threads in 2 4; do
+    timeout -s KILL 120 "$bin/rc_treiber_split" --threads $threads --iters 200000 >"$log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] && ! grep -q 'Sanitizer\|runtime error' "$log"; then
+        ok "rc_treiber_split --threads $threads: clean under AddressSanitizer ($(tail -n 1 "$log"))"
+    else
+        fail "rc_treiber_split --threads $threads: exit $rc"
+    fi
+done
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
