@@ -237,10 +237,10 @@ int main(int argc, char **argv)
     double seconds = 10;
     bool unpatched = false, keep_going = false;
     const struct cli_option opts[] = {
-        CLI_LONG("threads", &threads, "N", "threads pushing and popping (default: CPUs, at least 2)",
+        CLI_LONG("threads", &threads, "N", "threads pushing and popping; by default the CPUs, at least 2",
                  1, RC_DRIVE_MAX_THREADS),
         CLI_U64("iters", &iters, "N",
-                "push+pop pairs per thread (0, the default: 1000000, fewer under qemu or valgrind)"),
+                "push+pop pairs per thread; 0: 1000000, fewer under qemu or valgrind"),
         CLI_DOUBLE("seconds", &seconds, "S", "stop after S seconds at most", 0.01, 3600),
         CLI_FLAG("unpatched", &unpatched,
                  "keep the book's NULL dereference: push 1, push 2, pop, pop crashes (F1)"),

@@ -39,7 +39,7 @@ done
 if [ -n "$caught" ]; then
     ok "rc_treiber_book --keep-going: heap-use-after-free reported in run $caught after $secs s (runs:$tally)"
     sed -n '/^READ of size\|^WRITE of size/,+1p;/^freed by thread/,+2p;/is located/p' "$log" |
-        head -n 8 | sed 's/^/    /'
+        head -n 8 | sed 's#[^ ]*/\([^/ ]*:[0-9]\)#\1#; s/^/    /'
 else
     fail "rc_treiber_book --keep-going: no heap-use-after-free in 5 runs (runs:$tally)"
 fi
