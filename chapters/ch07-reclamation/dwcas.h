@@ -77,9 +77,8 @@ static inline void dw_init(struct dw_atomic *a, dw_word v)
 }
 
 #ifdef __arm__
-#define DW_CAS_(a, expected, desired, order)                                                   \
-    atomic_compare_exchange_strong_explicit(&(a)->w, expected, desired, order,                 \
-                                            memory_order_relaxed)
+#define DW_CAS_(a, expected, desired, order)                                                       \
+    atomic_compare_exchange_strong_explicit(&(a)->w, expected, desired, order, memory_order_relaxed)
 #else
 /* One cmpxchg16b (or casp / ldxp-stlxp); on failure *expected gets what was there. */
 static inline bool dw_cas_full(struct dw_atomic *a, dw_word *expected, dw_word desired)

@@ -136,7 +136,7 @@ static void *worker(size_t id, void *arg)
             mark(t, got);
         else
             atomic_fetch_add_explicit(&t->empty_pops, 1, memory_order_relaxed); /* a tally */
-        atomic_store_explicit(&done[id].value, i + 1, memory_order_relaxed);     /* a tally */
+        atomic_store_explicit(&done[id].value, i + 1, memory_order_relaxed);    /* a tally */
         if (!t->keep_going)
             check_stack(sh);
     }
@@ -145,7 +145,7 @@ static void *worker(size_t id, void *arg)
     return (void *)err;
 }
 
-/* ---- the crash report: async-signal-safe, so no stdio ---------------------- */
+/* ---- the crash report: async-signal-safe, so no stdio --------------------------------------- */
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 
@@ -228,7 +228,7 @@ void rc_catch_crashes(const char *name)
 }
 #endif
 
-/* ---- main's part: start, watch, judge ------------------------------------------------ */
+/* ---- main's part: start, watch, judge ------------------------------------------------------- */
 
 static void sleep_ms(long ms)
 {
@@ -283,16 +283,19 @@ static const char *judge(struct tally *t, char *why, size_t len)
         snprintf(why, len, "the stack's destructor ran %d times, not once",
                  atomic_load(&t->destroyed));
     else if (atomic_load(&t->empty_pops) != 0)
-        snprintf(why, len, "every pop finds an item: %llu pops found the stack empty although "
-                 "their own thread had just pushed", (unsigned long long)atomic_load(&t->empty_pops));
+        snprintf(why, len,
+                 "every pop finds an item: %llu pops found the stack empty although "
+                 "their own thread had just pushed",
+                 (unsigned long long)atomic_load(&t->empty_pops));
     else if (atomic_load(&t->duplicates) != 0)
         snprintf(why, len, "no value comes out twice: %llu did, the first %llu",
                  (unsigned long long)atomic_load(&t->duplicates),
                  (unsigned long long)atomic_load(&t->first_duplicate));
     else if (atomic_load(&t->strangers) + never_pushed != 0)
-        snprintf(why, len, "only pushed values come out: %llu others did, the first %llu",
-                 (unsigned long long)(atomic_load(&t->strangers) + never_pushed),
-                 (unsigned long long)(never_pushed ? first_never : atomic_load(&t->first_stranger)));
+        snprintf(
+            why, len, "only pushed values come out: %llu others did, the first %llu",
+            (unsigned long long)(atomic_load(&t->strangers) + never_pushed),
+            (unsigned long long)(never_pushed ? first_never : atomic_load(&t->first_stranger)));
     else if (lost != 0)
         snprintf(why, len, "every pushed value comes out: %llu never did, the first %llu",
                  (unsigned long long)lost, (unsigned long long)first_lost);
@@ -326,8 +329,8 @@ int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
     if (sh->stack == NULL)
         die("out of memory");
     setvbuf(stdout, NULL, _IOLBF, 0); /* lines out before a crash */
-    printf("%s: %ld threads x { push(v); pop() } on %s, up to %llu pairs each or %g s\n",
-           ops->name, c->threads, ops->variant, (unsigned long long)c->iters, c->seconds);
+    printf("%s: %ld threads x { push(v); pop() } on %s, up to %llu pairs each or %g s\n", ops->name,
+           c->threads, ops->variant, (unsigned long long)c->iters, c->seconds);
 
     for (long i = 0; i < c->threads; i++)
         r.refs[i] = arc_clone(sh); /* one strong reference per thread, handed over */
@@ -356,6 +359,7 @@ int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
         return 1;
     }
     printf("%s: ok: %ld threads, %llu pairs, %.2f M pairs/s, every pushed value popped exactly "
-           "once\n", ops->name, c->threads, (unsigned long long)pairs, pairs / secs / 1e6);
+           "once\n",
+           ops->name, c->threads, (unsigned long long)pairs, pairs / secs / 1e6);
     return 0;
 }

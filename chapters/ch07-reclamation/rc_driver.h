@@ -16,9 +16,9 @@
  *   - the stack's destructor ran exactly once;
  *   - the stack's own checks held (the book's asserts).
  * It stops at --iters push+pop pairs per thread, after --seconds, or when the
- * stack's own checks fail (unless keep_going), whichever comes first; a run whose threads stop making progress is reported as stuck.
- * Exit status: 0 when every check held, 1 when one broke (the message names
- * it), and a crash dies of its signal after a line saying how far it got.
+ * stack's own checks fail (unless keep_going), whichever comes first; a run whose threads stop
+ * making progress is reported as stuck. Exit status: 0 when every check held, 1 when one broke (the
+ * message names it), and a crash dies of its signal after a line saying how far it got.
  */
 #ifndef CH07_RC_DRIVER_H
 #define CH07_RC_DRIVER_H
@@ -28,9 +28,9 @@
 #include <stdint.h>
 
 struct rc_stack_ops {
-    const char *name;            /* the program's name, for its messages */
-    const char *variant;         /* one phrase for the header line */
-    void *(*create)(void);       /* NULL when out of memory */
+    const char *name;      /* the program's name, for its messages */
+    const char *variant;   /* one phrase for the header line */
+    void *(*create)(void); /* NULL when out of memory */
     void (*destroy)(void *stack);
     int (*push)(void *stack, uint64_t v); /* 0, or -ENOMEM */
     bool (*pop)(void *stack, uint64_t *v);
@@ -41,9 +41,9 @@ struct rc_stack_ops {
 
 struct rc_drive_config {
     long threads;
-    uint64_t iters;   /* push+pop pairs per thread */
-    double seconds;   /* and at most this long */
-    bool keep_going;  /* don't stop when the stack's own checks fail; report them at the end */
+    uint64_t iters;  /* push+pop pairs per thread */
+    double seconds;  /* and at most this long */
+    bool keep_going; /* don't stop when the stack's own checks fail; report them at the end */
 };
 
 /* The largest --iters: the driver keeps one bit per pushed value. */

@@ -171,7 +171,7 @@ unsigned long rcb_failed_asserts(struct rcb *s, enum rcb_assert *which, size_t *
 
 #ifndef LAB_NO_MAIN
 
-/* ---- the driver's view of this stack ----------------------------------------------------- */
+/* ---- the driver's view of this stack -------------------------------------------------------- */
 
 static void *book_create(void)
 {
@@ -200,7 +200,8 @@ static const char *book_broken(void *s, char *buf, size_t len)
     unsigned long n = rcb_failed_asserts(s, &which, &got);
     if (n == 0)
         return NULL;
-    snprintf(buf, len, "the book's assert %s failed (it found %zu): a node's count went wrong "
+    snprintf(buf, len,
+             "the book's assert %s failed (it found %zu): a node's count went wrong "
              "while another thread used it (F5)",
              which == RCB_ASSERT_PUSH ? "fetch_add(&head->references) == 1 in push"
                                       : "fetch_sub(&next->references) == 2 in pop",
@@ -225,7 +226,8 @@ static int run_unpatched(void)
     printf("pop(): next is NULL, and the book's pop now decrements next->references (F1)...\n");
     bool ok = rcb_pop(s, &v);
     printf("rc_treiber_book --unpatched: survived the NULL dereference (pop -> %d, %llu): "
-           "unexpected\n", ok, (unsigned long long)v);
+           "unexpected\n",
+           ok, (unsigned long long)v);
     rcb_free(s);
     return 1;
 }
@@ -237,8 +239,9 @@ int main(int argc, char **argv)
     double seconds = 10;
     bool unpatched = false, keep_going = false;
     const struct cli_option opts[] = {
-        CLI_LONG("threads", &threads, "N", "threads pushing and popping; by default the CPUs, at least 2",
-                 1, RC_DRIVE_MAX_THREADS),
+        CLI_LONG("threads", &threads, "N",
+                 "threads pushing and popping; by default the CPUs, at least 2", 1,
+                 RC_DRIVE_MAX_THREADS),
         CLI_U64("iters", &iters, "N",
                 "push+pop pairs per thread; 0: 1000000, fewer under qemu or valgrind"),
         CLI_DOUBLE("seconds", &seconds, "S", "stop after S seconds at most", 0.01, 3600),

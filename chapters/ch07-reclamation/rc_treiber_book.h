@@ -26,14 +26,14 @@ struct rcb_node {
 
 /* Where an operation can be paused by a test (the node pointers it holds). */
 enum rcb_point {
-    RCB_POP_LOADED_HEAD,  /* pop has loaded head, and will read head->next next */
-    RCB_POP_BEFORE_CAS,   /* pop has read next, and will CAS head from head to next */
-    RCB_PUSH_AFTER_CAS,   /* push has swung head to its node, and will now count head in */
+    RCB_POP_LOADED_HEAD, /* pop has loaded head, and will read head->next next */
+    RCB_POP_BEFORE_CAS,  /* pop has read next, and will CAS head from head to next */
+    RCB_PUSH_AFTER_CAS,  /* push has swung head to its node, and will now count head in */
 };
 
 struct rcb_hooks {
     void (*at)(void *ctx, enum rcb_point p, struct rcb_node *head, struct rcb_node *next);
-    struct rcb_node *(*alloc)(void *ctx);             /* NULL: malloc */
+    struct rcb_node *(*alloc)(void *ctx);              /* NULL: malloc */
     void (*release)(void *ctx, struct rcb_node *node); /* NULL: free */
     void *ctx;
 };
@@ -52,8 +52,8 @@ struct rcb {
     /* A failed assert is recorded, not fatal, so that tests can look at what
      * follows; the programs stop at the first. */
     _Atomic unsigned long failed_asserts;
-    _Atomic int first_failed;     /* enum rcb_assert */
-    _Atomic size_t first_got;     /* the count that assert found */
+    _Atomic int first_failed; /* enum rcb_assert */
+    _Atomic size_t first_got; /* the count that assert found */
 };
 
 /* unpatched: pop as printed in the book, which dereferences NULL when it pops

@@ -185,8 +185,9 @@ int main(int argc, char **argv)
     uint64_t iters = 0;
     double seconds = 10;
     const struct cli_option opts[] = {
-        CLI_LONG("threads", &threads, "N", "threads pushing and popping; by default the CPUs, at least 2",
-                 1, RC_DRIVE_MAX_THREADS),
+        CLI_LONG("threads", &threads, "N",
+                 "threads pushing and popping; by default the CPUs, at least 2", 1,
+                 RC_DRIVE_MAX_THREADS),
         CLI_U64("iters", &iters, "N",
                 "push+pop pairs per thread; 0: 1000000, fewer under qemu or valgrind"),
         CLI_DOUBLE("seconds", &seconds, "S", "stop after S seconds at most", 0.01, 3600),

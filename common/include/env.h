@@ -28,4 +28,8 @@ double lab_slowdown(void);
  * counts and litmus iterations go through this. */
 unsigned long lab_scaled(unsigned long n);
 
+/* A field of /proc/self/status in KiB ("VmRSS": resident now, "VmHWM": its
+ * peak), or -1 where there is none. */
+long lab_status_kib(const char *field);
+
 #endif

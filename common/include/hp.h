@@ -48,9 +48,11 @@ struct hp_domain;
 struct hp_local {
     /* read by every scanner; written by the owner only */
     CACHE_ALIGNED void *_Atomic slot[HP_SLOTS];
-    _Atomic uint64_t unreclaimed; /* the owner's list length, for hp_unreclaimed */
-    CACHE_ALIGNED struct reclaim_node *retired; /* the owner's only */
+    /* the owner's; on a line of its own, so that retiring does not disturb
+     * the scanners reading the slots */
+    CACHE_ALIGNED struct reclaim_node *retired;
     size_t nretired;
+    _Atomic uint64_t unreclaimed; /* nretired, for hp_unreclaimed to read */
     uint64_t scans, freed;
     void **scratch; /* the hazards a scan collects */
     size_t scratch_cap;

@@ -21,7 +21,7 @@
 #   bench/<id>/bench_X.c                  # benchmarks (bench/include/bench.h), built on
 #                                         #   the host; bench_X links program X's code;
 #   BENCH_SCRIPT = cmd                    # make bench-<id> also runs this (a sweep)
-#   PEERS_bench_X := counters.cc          #   C++ shims from bench/peers/ and
+#   PEERS_bench_X := counters.cc          #   C++ (or C) shims from bench/peers/ and
 #   LDLIBS_bench_X := -lck                #   peer libraries it needs (and
 #   CFLAGS_bench_X := ...                 #   their compile flags)
 #   PERF := branch                        # make perf-<id>: perf_NAME is a command to
@@ -63,6 +63,20 @@ $(BUILD)/libcommon/obj/%.o: $(TOP)/common/src/%.c
 	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(LIBCOMMON): $(COMMON_OBJS)
+	@rm -f $@
+	$(call say,AR,$@) $(AR) rcs $@ $^
+
+# The same library for the benchmarks, without the race detectors'
+# annotations (annotate.h): a peer library carries none, and in the tightest
+# loops (a hazard pointer's clear) they cost 5-10%.
+COMMON_BENCH_OBJS := $(patsubst $(TOP)/common/src/%.c,$(BUILD)/libcommon-bench/obj/%.o,$(COMMON_SRCS))
+LIBCOMMON_BENCH := $(BUILD)/libcommon-bench/libcommon.a
+
+$(BUILD)/libcommon-bench/obj/%.o: $(TOP)/common/src/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$< (bench)) $(CC) $(CFLAGS_ALL) -DLAB_NO_VALGRIND -MMD -MP -c $< -o $@
+
+$(LIBCOMMON_BENCH): $(COMMON_BENCH_OBJS)
 	@rm -f $@
 	$(call say,AR,$@) $(AR) rcs $@ $^
 
@@ -150,7 +164,7 @@ endif
 BENCH_BINS := $(addprefix $(B)/bench/,$(BENCH_NAMES))
 BENCH_OUT := $(TOP)/build/bench/$(VARIANT)
 bench_code = $(if $(filter $(1:bench_%=%),$(PROGRAMS)),$(B)/obj/$(1:bench_%=%).nomain.o)
-bench_peers = $(patsubst %.cc,$(B)/obj/peers/%.o,$(PEERS_$(1)))
+bench_peers = $(patsubst %.c,$(B)/obj/peers/%.o,$(patsubst %.cc,$(B)/obj/peers/%.o,$(PEERS_$(1))))
 
 $(B)/obj/bench/%.o: $(BENCH_DIR)/%.c
 	@mkdir -p $(@D)
@@ -161,10 +175,17 @@ $(B)/obj/peers/%.o: $(TOP)/bench/peers/%.cc
 	$(call say,CXX,$<) $(CROSS)g++ -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread \
 	  -I$(TOP)/bench/peers -MMD -MP -c $< -o $@
 
-$(B)/bench/%: $(B)/obj/bench/%.o $$(call bench_code,$$*) $$(call bench_peers,$$*) $(LIBS)
+# C peers: shims over C libraries whose headers cannot share one unit
+$(B)/obj/peers/%.o: $(TOP)/bench/peers/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<) $(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread \
+	  -I$(TOP)/bench/peers -MMD -MP -c $< -o $@
+
+$(B)/bench/%: $(B)/obj/bench/%.o $$(call bench_code,$$*) $$(call bench_peers,$$*) \
+  $(CHAPTER_LIB_OBJS) $(LIBBENCH) $(LIBCOMMON_BENCH)
 	@mkdir -p $(@D)
 	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) \
-	  $(if $(PEERS_$*),-lstdc++) -o $@
+	  $(if $(filter %.cc,$(PEERS_$*)),-lstdc++) -o $@
 
 BENCH_ENV = LAB_GIT_REV=$$(git -C $(TOP) rev-parse --short HEAD 2>/dev/null)
 
@@ -295,4 +316,4 @@ clean:
 	rm -rf $(B) $(RESULTS)
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/lib/*.d $(B)/obj/tests/*.d $(B)/obj/bench/*.d $(B)/obj/peers/*.d \
-  $(BUILD)/libcommon/obj/*.d $(BUILD)/libbench/obj/*.d)
+  $(BUILD)/libcommon/obj/*.d $(BUILD)/libcommon-bench/obj/*.d $(BUILD)/libbench/obj/*.d)

@@ -18,6 +18,8 @@ int ebr_domain_init(struct ebr_domain *d)
     atomic_init(&d->locals, NULL);
     d->head = d->tail = NULL;
     atomic_init(&d->fence, 0);
+    ANNOTATE_ATOMIC(&d->epoch);
+    ANNOTATE_ATOMIC(&d->locals);
     d->id = atomic_fetch_add_explicit(&next_domain_id, 1, memory_order_relaxed);
     int err = pthread_mutex_init(&d->lock, NULL);
     if (err != 0)
@@ -75,13 +77,16 @@ static struct ebr_bag *bag_new(void)
 
 struct ebr_local *ebr_local_register(struct ebr_domain *d)
 {
+    ANNOTATE_HB_AFTER(&d->locals);
     for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
          l = l->next) {
         bool idle = false;
         /* acquire: what the last holder left in the record comes before us */
         if (atomic_compare_exchange_strong_explicit(&l->active, &idle, true,
-                                                    memory_order_acquire, memory_order_relaxed))
+                                                    memory_order_acquire, memory_order_relaxed)) {
+            ANNOTATE_HB_AFTER(&l->active);
             return l;
+        }
     }
     struct ebr_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
     if (l == NULL) {
@@ -94,9 +99,13 @@ struct ebr_local *ebr_local_register(struct ebr_domain *d)
     atomic_init(&l->deferred, 0);
     atomic_init(&l->freed, 0);
     atomic_init(&l->active, true);
+    ANNOTATE_ATOMIC(&l->deferred);
+    ANNOTATE_ATOMIC(&l->freed);
+    ANNOTATE_ATOMIC(&l->active);
     l->bag = bag_new();
     l->domain = d;
     l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
+    ANNOTATE_HB_BEFORE(&d->locals);
     /* release: the record is initialised before an advancing thread reads it */
     while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
                                                   memory_order_relaxed))
@@ -113,6 +122,7 @@ void ebr_local_unregister(struct ebr_local *l)
     }
     if (l->bag->len != 0)
         ebr_push_bag(l);
+    ANNOTATE_HB_BEFORE(&l->active);
     /* release: the next holder of the record sees it as we left it */
     atomic_store_explicit(&l->active, false, memory_order_release);
 }
@@ -160,6 +170,7 @@ uintptr_t ebr_try_advance(struct ebr_domain *d)
     /* pairs with the fence of every pin: a participant we see unpinned
      * below will, when it pins, read an epoch at least this one */
     lab_fence_seq_cst(&d->fence);
+    ANNOTATE_HB_AFTER(&d->locals);
     for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
          l = l->next) {
         /* acquire: its reads in the critical section it has left come
@@ -233,6 +244,7 @@ void ebr_flush(struct ebr_local *l)
 uint64_t ebr_unreclaimed(struct ebr_domain *d)
 {
     uint64_t deferred = 0, freed = 0;
+    ANNOTATE_HB_AFTER(&d->locals);
     /* the frees first: each free follows its defer, so reading the defers
      * after them never counts a node freed and not deferred */
     for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;

@@ -1,6 +1,7 @@
 /* env.c - see env.h. */
 #include "env.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,4 +76,22 @@ unsigned long lab_scaled(unsigned long n)
 {
     unsigned long r = (unsigned long)((double)n / slower_by(50, 10, 10));
     return r > 0 ? r : 1;
+}
+
+long lab_status_kib(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL)
+        return -1;
+    char line[256];
+    size_t n = strlen(field);
+    long kib = -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            kib = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kib;
 }

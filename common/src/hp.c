@@ -19,6 +19,10 @@ int hp_domain_init(struct hp_domain *d)
     atomic_init(&d->orphans, NULL);
     atomic_init(&d->norphans, 0);
     atomic_init(&d->fence, 0);
+    ANNOTATE_ATOMIC(&d->locals);
+    ANNOTATE_ATOMIC(&d->nlocals);
+    ANNOTATE_ATOMIC(&d->orphans);
+    ANNOTATE_ATOMIC(&d->norphans);
     d->id = atomic_fetch_add_explicit(&next_domain_id, 1, memory_order_relaxed);
     return pthread_key_create(&d->key, release_at_exit);
 }
@@ -56,13 +60,16 @@ void hp_domain_destroy(struct hp_domain *d)
 /* A record that no thread holds, or a new one pushed on the registry. */
 struct hp_local *hp_local_register(struct hp_domain *d)
 {
+    ANNOTATE_HB_AFTER(&d->locals);
     for (struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
          l = l->next) {
         bool idle = false;
         /* acquire: what the last holder did to the record comes before us */
         if (atomic_compare_exchange_strong_explicit(&l->active, &idle, true,
-                                                    memory_order_acquire, memory_order_relaxed))
+                                                    memory_order_acquire, memory_order_relaxed)) {
+            ANNOTATE_HB_AFTER(&l->active);
             return l;
+        }
     }
     struct hp_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
     if (l == NULL) {
@@ -76,11 +83,14 @@ struct hp_local *hp_local_register(struct hp_domain *d)
     }
     atomic_init(&l->unreclaimed, 0);
     atomic_init(&l->active, true);
+    ANNOTATE_ATOMIC(&l->unreclaimed);
+    ANNOTATE_ATOMIC(&l->active);
     l->domain = d;
     /* counted before it is reachable: a scan that sees the record also uses
      * a threshold that counts its hazards */
     atomic_fetch_add_explicit(&d->nlocals, 1, memory_order_relaxed);
     l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
+    ANNOTATE_HB_BEFORE(&d->locals);
     /* release: the record's fields are initialised before scanners reach it */
     while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
                                                   memory_order_relaxed))
@@ -99,6 +109,7 @@ void hp_local_release(struct hp_local *l)
         while (last->next_retired != NULL)
             last = last->next_retired;
         struct reclaim_node *top = atomic_load_explicit(&d->orphans, memory_order_relaxed);
+        ANNOTATE_HB_BEFORE(&d->orphans);
         do
             last->next_retired = top;
         /* release: the list's links are visible to the adopter's exchange */
@@ -109,6 +120,7 @@ void hp_local_release(struct hp_local *l)
         l->nretired = 0;
         atomic_store_explicit(&l->unreclaimed, 0, memory_order_relaxed);
     }
+    ANNOTATE_HB_BEFORE(&l->active);
     /* release: the next holder of the record sees it as we left it */
     atomic_store_explicit(&l->active, false, memory_order_release);
 }
@@ -144,7 +156,11 @@ static int compare_pointers(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The hazards of every record, sorted, in l->scratch. Returns how many. */
+/* Below this many hazards a linear search beats sorting them. */
+enum { HP_SORT_ABOVE = 16 };
+
+/* The hazards of every record in l->scratch, sorted when there are many.
+ * Returns how many, or SIZE_MAX if there is no room for them. */
 static size_t collect_hazards(struct hp_local *l)
 {
     struct hp_domain *d = l->domain;
@@ -157,6 +173,7 @@ static size_t collect_hazards(struct hp_local *l)
         l->scratch_cap = 2 * need;
     }
     size_t n = 0;
+    ANNOTATE_HB_AFTER(&d->locals);
     for (struct hp_local *r = atomic_load_explicit(&d->locals, memory_order_acquire); r != NULL;
          r = r->next) {
         for (int i = 0; i < HP_SLOTS; i++) {
@@ -168,8 +185,19 @@ static size_t collect_hazards(struct hp_local *l)
                 l->scratch[n++] = p;
         }
     }
-    qsort(l->scratch, n, sizeof *l->scratch, compare_pointers);
+    if (n > HP_SORT_ABOVE)
+        qsort(l->scratch, n, sizeof *l->scratch, compare_pointers);
     return n;
+}
+
+static bool is_hazard(void *const *hazards, size_t n, void *node)
+{
+    if (n > HP_SORT_ABOVE)
+        return bsearch(&node, hazards, n, sizeof *hazards, compare_pointers) != NULL;
+    for (size_t i = 0; i < n; i++)
+        if (hazards[i] == node)
+            return true;
+    return false;
 }
 
 size_t hp_scan(struct hp_local *l)
@@ -178,6 +206,7 @@ size_t hp_scan(struct hp_local *l)
     if (atomic_load_explicit(&d->orphans, memory_order_relaxed) != NULL) {
         /* acquire: pairs with the release that pushed the orphans */
         struct reclaim_node *o = atomic_exchange_explicit(&d->orphans, NULL, memory_order_acquire);
+        ANNOTATE_HB_AFTER(&d->orphans);
         size_t adopted = 0;
         for (struct reclaim_node *n = o; n != NULL; n = n->next_retired) {
             adopted++;
@@ -206,8 +235,7 @@ size_t hp_scan(struct hp_local *l)
         struct reclaim_node *next = n->next_retired;
         /* the link is the node's first member, so its address is the node's,
          * the address a hazard names */
-        void *node = n;
-        if (nhaz > 0 && bsearch(&node, l->scratch, nhaz, sizeof *l->scratch, compare_pointers)) {
+        if (is_hazard(l->scratch, nhaz, n)) {
             n->next_retired = keep;
             keep = n;
             kept++;
@@ -228,6 +256,7 @@ size_t hp_scan(struct hp_local *l)
 uint64_t hp_unreclaimed(struct hp_domain *d)
 {
     uint64_t total = atomic_load_explicit(&d->norphans, memory_order_relaxed);
+    ANNOTATE_HB_AFTER(&d->locals);
     for (struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
          l = l->next)
         total += atomic_load_explicit(&l->unreclaimed, memory_order_relaxed);

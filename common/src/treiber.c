@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "annotate.h"
+
 _Static_assert(offsetof(struct treiber_node, reclaim) == 0, "the link is the node's address");
 
 static void free_node(struct reclaim_node *rn) { free(rn); }
@@ -12,6 +14,7 @@ static void free_node(struct reclaim_node *rn) { free(rn); }
 void treiber_init(struct treiber *s, struct reclaim_domain *d)
 {
     atomic_init(&s->top, NULL);
+    ANNOTATE_ATOMIC(&s->top);
     s->domain = d;
 }
 
@@ -32,6 +35,7 @@ int treiber_push(struct treiber *s, uint64_t v)
         return -ENOMEM;
     n->value = v;
     n->next = atomic_load_explicit(&s->top, memory_order_relaxed);
+    ANNOTATE_HB_BEFORE(&s->top);
     /* release: the node's fields, written above, are visible to the pop that
      * loads it with acquire; on failure n->next is refreshed with the top */
     while (!atomic_compare_exchange_weak_explicit(&s->top, &n->next, n, memory_order_release,
@@ -48,6 +52,7 @@ bool treiber_try_pop(struct treiber *s, uint64_t *v)
         struct treiber_node *top = reclaim_protect(&g, 0, (void *_Atomic *)&s->top);
         if (top == NULL)
             break;
+        ANNOTATE_HB_AFTER(&s->top);
         struct treiber_node *next = top->next; /* safe: top is protected */
         /* relaxed on success would do for the stack; acquire on failure is
          * not needed either, the loop reloads through reclaim_protect */

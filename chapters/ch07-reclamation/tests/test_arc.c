@@ -17,7 +17,7 @@
 #include "test.h"
 #include "threads.h"
 
-/* ---- a counting allocator and a destructor that counts ---------------------------- */
+/* ---- a counting allocator and a destructor that counts -------------------------------------- */
 
 struct counting {
     _Atomic long allocs, releases;
@@ -41,8 +41,8 @@ static void counting_release(void *ctx, void *p)
 #define POISON 0xdeaddeaddeaddeadULL
 
 struct payload {
-    uint64_t magic;        /* MAGIC while alive, POISON once destroyed */
-    uint64_t writes;       /* written only through arc_get_mut (as magic is, there) */
+    uint64_t magic;  /* MAGIC while alive, POISON once destroyed */
+    uint64_t writes; /* written only through arc_get_mut (as magic is, there) */
     _Atomic int *dtor_calls;
 };
 
@@ -65,7 +65,7 @@ static struct payload *payload_new(struct counting *c, struct arc_allocator *a,
     return p;
 }
 
-/* ---- one thread ------------------------------------------------------------------------- */
+/* ---- one thread ----------------------------------------------------------------------------- */
 
 TEST(arc, new_object_is_zeroed_with_one_strong_and_no_weak)
 {
@@ -226,7 +226,7 @@ TEST(arc, downgrade_waits_while_the_weak_count_is_locked, .timeout = 30)
     arc_drop(v);
 }
 
-/* ---- get_mut after another thread's drop (rust-lang/rust#51780) ------------------------------ */
+/* ---- get_mut after another thread's drop (rust-lang/rust#51780) ----------------------------- */
 
 struct handoff {
     struct payload *p;

@@ -24,7 +24,7 @@
 #include "rc_treiber_book.h"
 #include "test.h"
 
-/* ---- one thread: a fine stack ---------------------------------------------------------- */
+/* ---- one thread: a fine stack --------------------------------------------------------------- */
 
 /* A failed book assert shows as a result the model never gives (-99). */
 static int64_t real_apply(void *real, size_t op, int64_t arg)
@@ -109,7 +109,7 @@ TEST(rc_treiber_book, one_thread_keeps_the_books_counts)
     rcb_free(s);
 }
 
-/* ---- F1: the book's pop dereferences NULL on the last node ------------------------------------ */
+/* ---- F1: the book's pop dereferences NULL on the last node ---------------------------------- */
 
 TEST(rc_treiber_book, f1_unpatched_pop_of_the_last_node_crashes, .signal = SIGSEGV)
 {
@@ -138,7 +138,7 @@ TEST(rc_treiber_book, f1_patched_pop_of_the_last_node_is_fine)
     rcb_free(s);
 }
 
-/* ---- the test pool: a recycling allocator whose state can be asked ---------------------------- */
+/* ---- the test pool: a recycling allocator whose state can be asked -------------------------- */
 
 #define POOL_SLOTS 16
 #define SCRIBBLE ((struct rcb_node *)(uintptr_t)0xdeadbeef)
@@ -182,18 +182,18 @@ static bool pool_released(struct pool *p, const struct rcb_node *n)
     return i >= 0 && !p->used[i];
 }
 
-/* ---- a scripted run ------------------------------------------------------------------------ */
+/* ---- a scripted run ------------------------------------------------------------------------- */
 
 struct script {
     struct pool pool;
     struct rcb_hooks hooks;
     struct rcb *s;
     enum rcb_point pause_at;
-    int step;                    /* 0: waiting for the pause; 1: the scene ran */
+    int step; /* 0: waiting for the pause; 1: the scene ran */
     void (*scene)(struct script *);
     struct rcb_node *held, *held_next; /* what the paused operation held */
-    bool held_was_released;      /* at RCB_POP_BEFORE_CAS: was head freed when next was read? */
-    struct rcb_node *grabbed;    /* F4: a slot the scene took for something else */
+    bool held_was_released;   /* at RCB_POP_BEFORE_CAS: was head freed when next was read? */
+    struct rcb_node *grabbed; /* F4: a slot the scene took for something else */
     uint64_t got[4];
     bool ok[4];
 };
@@ -249,7 +249,7 @@ static void scene_pop(struct script *sc, int i)
     sc->ok[i] = rcb_pop(sc->s, &sc->got[i]);
 }
 
-/* ---- F3: pop reads next from a node another pop has freed ---------------------------------------- */
+/* ---- F3: pop reads next from a node another pop has freed ----------------------------------- */
 
 static void f3_scene(struct script *sc)
 {
@@ -278,7 +278,7 @@ TEST(rc_treiber_book, f3_pop_reads_next_from_a_node_another_pop_freed)
     script_free(sc);
 }
 
-/* ---- F4: ABA, a stale CAS wins and installs a freed node as the head --------------------------------- */
+/* ---- F4: ABA, a stale CAS wins and installs a freed node as the head ------------------------ */
 
 static void f4_scene(struct script *sc)
 {
@@ -286,7 +286,7 @@ static void f4_scene(struct script *sc)
     scene_pop(sc, 1);                   /* takes 1 (node A): A freed, last in */
     sc->grabbed = pool_take(&sc->pool); /* malloc hands A to some other part of the program */
     sc->grabbed->next = NULL;
-    sc->grabbed->data = 777; /* which writes its own data there */
+    sc->grabbed->data = 777;          /* which writes its own data there */
     ASSERT_EQ(rcb_push(sc->s, 3), 0); /* gets B's address back: the head is "B" again */
 }
 
@@ -318,7 +318,7 @@ TEST(rc_treiber_book, f4_aba_stale_cas_installs_a_node_the_stack_no_longer_owns)
     script_free(sc);
 }
 
-/* ---- F5: push counts the old head in after another thread freed it ------------------------------------- */
+/* ---- F5: push counts the old head in after another thread freed it -------------------------- */
 
 static void f5_scene(struct script *sc)
 {

@@ -15,7 +15,7 @@
 #include "test.h"
 #include "threads.h"
 
-/* ---- the double-width CAS -------------------------------------------------------------------- */
+/* ---- the double-width CAS ------------------------------------------------------------------- */
 
 TEST(rc_treiber_split, dwcas_compares_and_writes_both_halves)
 {
@@ -78,7 +78,7 @@ TEST(rc_treiber_split, the_external_count_rises_only_when_a_pop_raises_it)
     rcs_free(s);
 }
 
-/* ---- one thread, against a model -------------------------------------------------------------- */
+/* ---- one thread, against a model ------------------------------------------------------------ */
 
 static int64_t real_apply(void *real, size_t op, int64_t arg)
 {
@@ -143,7 +143,7 @@ static struct prop_model sequential = {
 
 PROPERTY(rc_treiber_split, one_thread_matches_a_model, prop_model_property, &sequential)
 
-/* ---- linearizability ------------------------------------------------------------------------------ */
+/* ---- linearizability ------------------------------------------------------------------------ */
 
 static void *lin_new(void)
 {
@@ -167,21 +167,24 @@ TEST(rc_treiber_split, is_linearizable, .timeout = 120)
 {
     static const unsigned mix[] = {1, 1};
     struct lin_target t = {&lin_stack, lin_new, lin_free, lin_apply, 1, 99, mix, 2, NULL};
-    struct lin_run_config c = {.threads = 3, .ops_per_thread = 8,
-                               .runs = (unsigned)lab_scaled(300), .seed = 41, .yields = true};
+    struct lin_run_config c = {.threads = 3,
+                               .ops_per_thread = 8,
+                               .runs = (unsigned)lab_scaled(300),
+                               .seed = 41,
+                               .yields = true};
     struct lin_run_report r;
     ASSERT_EQ(lin_run(&t, &c, &r), 0, "%s", r.history);
     ASSERT_EQ(r.runs, c.runs);
 }
 
-/* ---- conservation under threads ------------------------------------------------------------------- */
+/* ---- conservation under threads ------------------------------------------------------------- */
 
 #define THREADS 4
 
 struct load {
     struct rcs *s;
     uint64_t per_thread;
-    bool pairs; /* true: each thread push, pop; false: 2 push only, 2 pop only */
+    bool pairs;                  /* true: each thread push, pop; false: 2 push only, 2 pop only */
     _Atomic unsigned char *seen; /* pops per value */
     _Atomic uint64_t popped, empty_pops, strangers;
 };
