@@ -4,6 +4,7 @@
  */
 #include "rc_driver.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@
  * Counters are relaxed tallies, read after the threads are joined. */
 struct tally {
     long threads;
-    bool keep_going;
+    bool keep_going, yield;
     uint64_t iters;
     _Atomic uint64_t *seen; /* one bit per value: v = thread * iters + i */
     size_t words;
@@ -131,6 +132,8 @@ static void *worker(size_t id, void *arg)
             err = "out of memory";
             break;
         }
+        if (t->yield)
+            sched_yield(); /* another thread runs while this one's value is on top */
         uint64_t got;
         if (sh->ops->pop(sh->stack, &got))
             mark(t, got);
@@ -311,6 +314,7 @@ int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
     t.threads = c->threads;
     t.iters = c->iters;
     t.keep_going = c->keep_going;
+    t.yield = c->yield;
     t.words = ((uint64_t)c->threads * c->iters + 63) / 64;
     t.seen = calloc(t.words, sizeof *t.seen);
     r.tally = &t;

@@ -44,6 +44,8 @@ struct rc_drive_config {
     uint64_t iters;  /* push+pop pairs per thread */
     double seconds;  /* and at most this long */
     bool keep_going; /* don't stop when the stack's own checks fail; report them at the end */
+    bool yield;      /* sched_yield() between push and pop, so that threads that run one
+                        at a time (valgrind) still meet inside the stack */
 };
 
 /* The largest --iters: the driver keeps one bit per pushed value. */

@@ -26,7 +26,7 @@
  * reports the use after free (tests/asan_rc.sh, with --keep-going, since an
  * assert fails first); helgrind, DRD and TSan report the races (races.tsv).
  *
- *   rc_treiber_book [--threads N] [--iters N] [--seconds S] [--keep-going]
+ *   rc_treiber_book [--threads N] [--iters N] [--seconds S] [--keep-going] [--yield]
  *   rc_treiber_book --unpatched       (F1: push 1, push 2, pop, pop on one thread)
  */
 #include "rc_treiber_book.h"
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
     long threads = lab_ncpus() < 2 ? 2 : (long)lab_ncpus();
     uint64_t iters = 0;
     double seconds = 10;
-    bool unpatched = false, keep_going = false;
+    bool unpatched = false, keep_going = false, yield = false;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N",
                  "threads pushing and popping; by default the CPUs, at least 2", 1,
@@ -245,6 +245,9 @@ int main(int argc, char **argv)
         CLI_U64("iters", &iters, "N",
                 "push+pop pairs per thread; 0: 1000000, fewer under qemu or valgrind"),
         CLI_DOUBLE("seconds", &seconds, "S", "stop after S seconds at most", 0.01, 3600),
+        CLI_FLAG("yield", &yield,
+                 "yield the CPU between push and pop, so that threads run one at a time (by "
+                 "valgrind) still meet inside the stack"),
         CLI_FLAG("unpatched", &unpatched,
                  "keep the book's NULL dereference: push 1, push 2, pop, pop crashes (F1)"),
         CLI_FLAG("keep-going", &keep_going,
@@ -275,7 +278,7 @@ int main(int argc, char **argv)
         .broken = book_broken,
     };
     const struct rc_drive_config c = {threads, iters ? iters : lab_scaled(1000000), seconds,
-                                      keep_going};
+                                      keep_going, yield};
     return rc_drive(&ops, &c);
 }
 
