@@ -16,9 +16,11 @@ int ebr_domain_init(struct ebr_domain *d)
 {
     atomic_init(&d->epoch, 0);
     atomic_init(&d->locals, NULL);
-    d->head = d->tail = NULL;
+    d->orphans = d->orphans_tail = NULL;
+    atomic_init(&d->have_orphans, false);
     atomic_init(&d->fence, 0);
     ANNOTATE_ATOMIC(&d->epoch);
+    ANNOTATE_ATOMIC(&d->have_orphans);
     ANNOTATE_ATOMIC(&d->locals);
     d->id = atomic_fetch_add_explicit(&next_domain_id, 1, memory_order_relaxed);
     int err = pthread_mutex_init(&d->lock, NULL);
@@ -40,17 +42,24 @@ static size_t run_bag(struct ebr_bag *b)
     return n;
 }
 
+static void free_bags(struct ebr_bag *b)
+{
+    while (b != NULL) {
+        struct ebr_bag *next = b->next;
+        run_bag(b);
+        free(b);
+        b = next;
+    }
+}
+
 void ebr_domain_destroy(struct ebr_domain *d)
 {
     pthread_key_delete(d->key);
-    for (struct ebr_bag *b = d->head, *next; b != NULL; b = next) {
-        next = b->next;
-        run_bag(b);
-        free(b);
-    }
+    free_bags(d->orphans);
     struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire);
     while (l != NULL) {
         struct ebr_local *next = l->next;
+        free_bags(l->sealed);
         run_bag(l->bag);
         free(l->bag);
         free(l->spare);
@@ -122,6 +131,19 @@ void ebr_local_unregister(struct ebr_local *l)
     }
     if (l->bag->len != 0)
         ebr_push_bag(l);
+    if (l->sealed != NULL) {
+        /* its garbage outlives it: any collection frees it when it is ripe */
+        struct ebr_domain *d = l->domain;
+        pthread_mutex_lock(&d->lock);
+        if (d->orphans_tail == NULL)
+            d->orphans = l->sealed;
+        else
+            d->orphans_tail->next = l->sealed;
+        d->orphans_tail = l->sealed_tail;
+        atomic_store_explicit(&d->have_orphans, true, memory_order_relaxed);
+        pthread_mutex_unlock(&d->lock);
+        l->sealed = l->sealed_tail = NULL;
+    }
     ANNOTATE_HB_BEFORE(&l->active);
     /* release: the next holder of the record sees it as we left it */
     atomic_store_explicit(&l->active, false, memory_order_release);
@@ -152,13 +174,11 @@ void ebr_push_bag(struct ebr_local *l)
     lab_fence_seq_cst(&d->fence);
     b->epoch = atomic_load_explicit(&d->epoch, memory_order_relaxed);
     b->next = NULL;
-    pthread_mutex_lock(&d->lock);
-    if (d->tail == NULL)
-        d->head = b;
+    if (l->sealed_tail == NULL)
+        l->sealed = b;
     else
-        d->tail->next = b;
-    d->tail = b;
-    pthread_mutex_unlock(&d->lock);
+        l->sealed_tail->next = b;
+    l->sealed_tail = b;
 }
 
 uintptr_t ebr_try_advance(struct ebr_domain *d)
@@ -188,25 +208,39 @@ uintptr_t ebr_try_advance(struct ebr_domain *d)
     return g + 2;
 }
 
+/* Takes up to max bags that g has made ripe off the front of the queue
+ * *head .. *tail (sealed in order, so the first young one ends the search),
+ * chains them onto *ripe, and returns how many it took. */
+static unsigned take_ripe(struct ebr_bag **head, struct ebr_bag **tail, uintptr_t g, unsigned max,
+                          struct ebr_bag **ripe)
+{
+    unsigned n = 0;
+    while (n < max && *head != NULL && ebr_advances(g, (*head)->epoch) >= 2) {
+        struct ebr_bag *b = *head;
+        *head = b->next;
+        if (*head == NULL)
+            *tail = NULL;
+        b->next = *ripe;
+        *ripe = b;
+        n++;
+    }
+    return n;
+}
+
 void ebr_collect(struct ebr_local *l, unsigned max_bags)
 {
     struct ebr_domain *d = l->domain;
     uintptr_t g = ebr_try_advance(d);
     struct ebr_bag *ripe = NULL;
-    /* one collector at a time; a busy queue means someone else is at it */
-    if (pthread_mutex_trylock(&d->lock) != 0)
-        return;
-    for (unsigned i = 0; i < max_bags && d->head != NULL; i++) {
-        struct ebr_bag *b = d->head;
-        if (ebr_advances(g, b->epoch) < 2)
-            break; /* the queue is in sealing order: the rest are younger */
-        d->head = b->next;
-        if (d->head == NULL)
-            d->tail = NULL;
-        b->next = ripe;
-        ripe = b;
+    unsigned n = take_ripe(&l->sealed, &l->sealed_tail, g, max_bags, &ripe);
+    /* relaxed: a hint; the lock orders the orphans themselves. One collector
+     * at a time: a busy lock means someone else is at it */
+    if (n < max_bags && atomic_load_explicit(&d->have_orphans, memory_order_relaxed) &&
+        pthread_mutex_trylock(&d->lock) == 0) {
+        take_ripe(&d->orphans, &d->orphans_tail, g, max_bags - n, &ripe);
+        atomic_store_explicit(&d->have_orphans, d->orphans != NULL, memory_order_relaxed);
+        pthread_mutex_unlock(&d->lock);
     }
-    pthread_mutex_unlock(&d->lock);
     uint64_t freed = 0;
     while (ripe != NULL) {
         struct ebr_bag *next = ripe->next;
@@ -233,10 +267,7 @@ void ebr_flush(struct ebr_local *l)
         ebr_pin(l);
         ebr_collect(l, UINT32_MAX);
         ebr_unpin(l);
-        pthread_mutex_lock(&l->domain->lock);
-        bool empty = l->domain->head == NULL;
-        pthread_mutex_unlock(&l->domain->lock);
-        if (empty)
+        if (l->sealed == NULL && !atomic_load_explicit(&l->domain->have_orphans, memory_order_relaxed))
             break;
     }
 }

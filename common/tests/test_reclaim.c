@@ -207,15 +207,15 @@ TEST(reclaim, ebr_an_unprotected_defer_frees_at_once)
     ASSERT_EQ(frees, 1);
 }
 
-static size_t queued_bags(struct ebr_domain *d)
+static size_t count_bags(const struct ebr_bag *b)
 {
     size_t n = 0;
-    for (struct ebr_bag *b = d->head; b != NULL; b = b->next)
+    for (; b != NULL; b = b->next)
         n++;
     return n;
 }
 
-TEST(reclaim, ebr_a_full_bag_of_64_is_sealed_into_the_queue)
+TEST(reclaim, ebr_a_full_bag_of_64_is_sealed_into_the_participants_queue)
 {
     struct ebr_domain d;
     ASSERT_EQ(ebr_domain_init(&d), 0);
@@ -224,10 +224,10 @@ TEST(reclaim, ebr_a_full_bag_of_64_is_sealed_into_the_queue)
     ebr_pin(l);
     for (int i = 0; i < EBR_BAG_CAP; i++)
         ebr_defer_node(l, &counted_new(&frees)->link, counted_free);
-    ASSERT_EQ(queued_bags(&d), 0, "64 fit in the bag");
+    ASSERT_EQ(count_bags(l->sealed), 0, "64 fit in the bag");
     ebr_defer_node(l, &counted_new(&frees)->link, counted_free);
-    ASSERT_EQ(queued_bags(&d), 1, "the 65th seals it");
-    ASSERT_EQ(d.head->len, EBR_BAG_CAP);
+    ASSERT_EQ(count_bags(l->sealed), 1, "the 65th seals it");
+    ASSERT_EQ(l->sealed->len, EBR_BAG_CAP);
     ASSERT_EQ(l->bag->len, 1);
     ebr_unpin(l);
     ASSERT_EQ(ebr_unreclaimed(&d), EBR_BAG_CAP + 1);
@@ -245,7 +245,7 @@ TEST(reclaim, ebr_a_bag_is_freed_two_advances_after_it_was_sealed)
     ebr_pin(l);
     ebr_defer_node(l, &counted_new(&frees)->link, counted_free);
     ebr_push_bag(l);
-    uintptr_t sealed = d.head->epoch;
+    uintptr_t sealed = l->sealed->epoch;
     ebr_unpin(l);
     for (int advance = 1; advance <= 2; advance++) {
         ebr_pin(l);
@@ -293,7 +293,7 @@ TEST(reclaim, ebr_pins_nest_and_only_the_outermost_unpin_counts)
     ebr_domain_destroy(&d);
 }
 
-TEST(reclaim, ebr_an_ending_participant_seals_its_bag_into_the_queue)
+TEST(reclaim, ebr_an_ending_participant_leaves_its_bags_to_the_orphans)
 {
     struct ebr_domain d;
     ASSERT_EQ(ebr_domain_init(&d), 0);
@@ -304,12 +304,14 @@ TEST(reclaim, ebr_an_ending_participant_seals_its_bag_into_the_queue)
         ebr_defer_node(l, &counted_new(&frees)->link, counted_free);
     ebr_unpin(l);
     ebr_local_unregister(l);
-    ASSERT_EQ(queued_bags(&d), 1);
-    ASSERT_EQ(d.head->len, 3);
-    struct ebr_local *next = ebr_local_register(&d);
-    ASSERT(next == l, "the record is reused");
-    ebr_flush(next);
-    ASSERT_EQ(frees, 3, "flush at a quiescent point frees it");
+    ASSERT_EQ(count_bags(d.orphans), 1, "its bag, sealed");
+    ASSERT_EQ(d.orphans->len, 3);
+    ASSERT_EQ(count_bags(l->sealed), 0);
+    struct ebr_local *other = ebr_local_register(&d);
+    ASSERT(other == l, "the record is reused");
+    ebr_flush(other);
+    ASSERT_EQ(frees, 3, "another participant's collections free the orphans");
+    ASSERT_EQ(count_bags(d.orphans), 0);
     ebr_domain_destroy(&d);
 }
 
