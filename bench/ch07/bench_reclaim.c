@@ -7,9 +7,10 @@
  * qsbr flavours, nodes freed through call_rcu.
  *
  * Throughput: every thread pushes one value and pops one, over and over (the
- * book's conc_stack loop); a sample is one run of fresh threads, timed by the
- * threads' own clocks, in ns per push+pop pair (all threads together). The
- * ratios put each of ours beside the peer of its kind, with a 95% interval.
+ * book's conc_stack loop); a sample is one run of fresh threads, from making
+ * the structure to freeing its last node, in ns per push+pop pair (all threads
+ * together). The ratios put each of ours beside the peer of its kind, with a
+ * 95% interval.
  *
  * Garbage: one run per scheme with two threads, sampling the nodes retired
  * and not yet freed every few milliseconds (reclaim_pending for ours; for the
@@ -101,7 +102,6 @@ struct run {
     ck_hp_fifo_t ck_fifo;
     struct ck_side *ck; /* one per thread */
     struct urcu_peer *urcu;
-    uint64_t start[MAX_THREADS], end[MAX_THREADS];
     _Atomic size_t finished;
 };
 
@@ -302,11 +302,9 @@ static void thread_offline(struct run *r, size_t id)
         thread_online(r, id);                                                           \
         struct ck_side *me = r->ck != NULL ? &r->ck[id] : NULL;                         \
         int since_poll = 0;                                                             \
-        r->start[id] = lab_now_ns();                                                    \
         for (uint64_t i = 0; i < r->iters; i++)                                         \
             if (!pair(r, S, SHAPE, me, i, &since_poll))                                 \
                 return "a pop found nothing after a push";                             \
-        r->end[id] = lab_now_ns();                                                      \
         atomic_fetch_add(&r->finished, 1);                                              \
         thread_offline(r, id);                                                          \
         return NULL;                                                                    \
@@ -341,9 +339,13 @@ static uint64_t unreclaimed(struct run *r)
     return retired > freed ? retired - freed : 0;
 }
 
-/* One sample: ns per push+pop pair, all threads together. */
+/* One sample: ns per push+pop pair, all threads together, from before the
+ * structure is made to after the last node is freed: a scheme that frees
+ * little while the threads run (ck_epoch holds more garbage than ours, urcu
+ * frees on its own thread) pays for it here too. */
 static double sample(enum scheme s, enum shape shape, size_t threads, uint64_t iters)
 {
+    uint64_t t0 = lab_now_ns();
     struct run *r = run_new(s, shape, threads);
     r->iters = iters;
     struct lab_threads ts;
@@ -354,13 +356,8 @@ static double sample(enum scheme s, enum shape shape, size_t threads, uint64_t i
     const char *err = lab_threads_join(&ts);
     if (err != NULL)
         die("%s: %s", scheme_names[s], err);
-    uint64_t t0 = r->start[0], t1 = r->end[0];
-    for (size_t i = 1; i < threads; i++) {
-        t0 = r->start[i] < t0 ? r->start[i] : t0;
-        t1 = r->end[i] > t1 ? r->end[i] : t1;
-    }
     run_free(r);
-    return (double)(t1 - t0) / (double)(iters * threads);
+    return (double)(lab_now_ns() - t0) / (double)(iters * threads);
 }
 
 enum { SAMPLES = 12, QUICK_SAMPLES = 4 };
@@ -372,24 +369,37 @@ struct measured {
     bool done;
 };
 
-static void measure(enum scheme s, enum shape shape, size_t threads, bool quick,
-                    struct measured *m, FILE *tsv)
+static bool measured_here(enum shape shape, int s) { return !(shape == QUEUE && s == CK_EPOCH); }
+
+/* Every scheme at one thread count, the samples taken in turn (sample k of
+ * each scheme, then k + 1), so that a drift of the machine's speed during the
+ * run falls on all of them alike rather than on whichever ran last. */
+static void measure_all(enum shape shape, size_t threads, bool quick, struct measured *m,
+                        FILE *tsv)
 {
     uint64_t iters = quick ? 20000 : 200000;
-    m->n = quick ? QUICK_SAMPLES : SAMPLES;
-    for (size_t k = 0; k < m->n; k++)
-        m->s[k] = (struct bench_sample){1, sample(s, shape, threads, iters)};
-    struct bench_analysis an;
-    bench_analyze(m->s, m->n, 2000, 0.95, 7, &an);
-    m->e = an.estimate;
-    m->done = true;
-    printf("  %-6s %-10s %2zu threads %8.1f ns/pair [%.1f, %.1f]  %6.2f M pairs/s\n",
-           shape == STACK ? "stack" : "queue", scheme_names[s], threads, m->e.point, m->e.lo,
-           m->e.hi, 1e3 / m->e.point);
+    size_t n = quick ? QUICK_SAMPLES : SAMPLES;
+    for (size_t k = 0; k < n; k++)
+        for (int s = 0; s < SCHEMES; s++)
+            if (measured_here(shape, s))
+                m[s].s[k] = (struct bench_sample){1, sample(s, shape, threads, iters)};
+    for (int s = 0; s < SCHEMES; s++) {
+        if (!measured_here(shape, s))
+            continue;
+        struct bench_analysis an;
+        m[s].n = n;
+        bench_analyze(m[s].s, n, 2000, 0.95, 7, &an);
+        m[s].e = an.estimate;
+        m[s].done = true;
+        printf("  %-6s %-10s %2zu threads %8.1f ns/pair [%.1f, %.1f]  %6.2f M pairs/s\n",
+               shape == STACK ? "stack" : "queue", scheme_names[s], threads, m[s].e.point,
+               m[s].e.lo, m[s].e.hi, 1e3 / m[s].e.point);
+        if (tsv != NULL)
+            fprintf(tsv, "%s\t%s\t%zu\t%.2f\t%.2f\t%.2f\t%.4f\n",
+                    shape == STACK ? "stack" : "queue", scheme_names[s], threads, m[s].e.point,
+                    m[s].e.lo, m[s].e.hi, 1e3 / m[s].e.point);
+    }
     fflush(stdout);
-    if (tsv != NULL)
-        fprintf(tsv, "%s\t%s\t%zu\t%.2f\t%.2f\t%.2f\t%.4f\n", shape == STACK ? "stack" : "queue",
-                scheme_names[s], threads, m->e.point, m->e.lo, m->e.hi, 1e3 / m->e.point);
 }
 
 static void compare(struct bench_run *run, enum shape shape, size_t threads, enum scheme a,
@@ -443,11 +453,7 @@ int main(int argc, char **argv)
     static struct measured m[2][3][SCHEMES];
     for (int shape = STACK; shape <= QUEUE; shape++) {
         for (int t = 0; t < 3; t++) {
-            for (int s = 0; s < SCHEMES; s++) {
-                if (shape == QUEUE && s == CK_EPOCH)
-                    continue;
-                measure(s, shape, counts[t], quick, &m[shape][t][s], tsv);
-            }
+            measure_all(shape, counts[t], quick, m[shape][t], tsv);
             compare(run, shape, counts[t], OURS_HP, &m[shape][t][OURS_HP], CK_HP,
                     &m[shape][t][CK_HP]);
             compare(run, shape, counts[t], OURS_EBR, &m[shape][t][OURS_EBR],

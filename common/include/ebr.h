@@ -66,19 +66,18 @@ struct ebr_bag {
 struct ebr_domain;
 
 struct ebr_local {
-    /* read by every thread that tries to advance; written by the owner */
+    /* read by the threads that advance the epoch (one line: one miss each) */
     CACHE_ALIGNED _Atomic uintptr_t epoch; /* 0, or (epoch | 1) while pinned */
-    /* the owner's only */
+    struct ebr_local *next;                /* the registry: never removed */
+    _Atomic bool active;                   /* held by a thread */
+    /* the owner's */
     CACHE_ALIGNED unsigned guard_count; /* nested pins */
     unsigned pin_count;
+    struct ebr_domain *domain;
     struct ebr_bag *bag;
     struct ebr_bag *sealed, *sealed_tail; /* sealed bags, oldest first */
-    struct ebr_bag *spare;    /* an emptied bag kept for the next seal */
-    _Atomic uint64_t deferred; /* written by the owner, read by ebr_unreclaimed */
-    _Atomic uint64_t freed;
-    struct ebr_domain *domain;
-    struct ebr_local *next; /* the registry: participants are never removed */
-    _Atomic bool active;
+    struct ebr_bag *spare;                /* an emptied bag kept for the next seal */
+    _Atomic uint64_t deferred, freed;     /* written by the owner; ebr_unreclaimed reads */
 };
 
 struct ebr_domain {

@@ -46,10 +46,13 @@ enum { HP_SLOTS = 2 };
 struct hp_domain;
 
 struct hp_local {
-    /* read by every scanner; written by the owner only */
+    /* read by every scanner (one line: one miss each); the slots are written
+     * by the owner only */
     CACHE_ALIGNED void *_Atomic slot[HP_SLOTS];
-    /* the owner's; on a line of its own, so that retiring does not disturb
-     * the scanners reading the slots */
+    struct hp_local *next; /* the registry: records are never removed */
+    _Atomic bool active;   /* held by a thread */
+    /* the owner's, on a line of their own, so that retiring does not disturb
+     * the scanners */
     CACHE_ALIGNED struct reclaim_node *retired;
     size_t nretired;
     _Atomic uint64_t unreclaimed; /* nretired, for hp_unreclaimed to read */
@@ -57,8 +60,6 @@ struct hp_local {
     void **scratch; /* the hazards a scan collects */
     size_t scratch_cap;
     struct hp_domain *domain;
-    struct hp_local *next; /* the registry: records are never removed */
-    _Atomic bool active;
 };
 
 struct hp_domain {

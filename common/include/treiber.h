@@ -29,8 +29,11 @@ struct treiber_node {
 };
 
 struct treiber {
-    _Alignas(64) _Atomic(struct treiber_node *) top;
     struct reclaim_domain *domain;
+    /* on its own line: every push and pop fights for it, and a pop that read
+     * domain from the same line would pull it in one more time */
+    _Alignas(64) _Atomic(struct treiber_node *) top;
+    char pad[64 - sizeof(void *)];
 };
 
 void treiber_init(struct treiber *s, struct reclaim_domain *d);

@@ -24,6 +24,7 @@
 #   PEERS_bench_X := counters.cc          #   C++ (or C) shims from bench/peers/ and
 #   LDLIBS_bench_X := -lck                #   peer libraries it needs (and
 #   CFLAGS_bench_X := ...                 #   their compile flags)
+#   LTO_bench_X := 1                      #   link-time optimisation with common/
 #   PERF := branch                        # make perf-<id>: perf_NAME is a command to
 #   perf_branch = $(B)/branch             #   profile (perf stat/record, or cachegrind)
 #   PERF_SCRIPT = cmd                     # make perf-<id> also runs `cmd OUTDIR`
@@ -68,13 +69,18 @@ $(LIBCOMMON): $(COMMON_OBJS)
 
 # The same library for the benchmarks, without the race detectors'
 # annotations (annotate.h): a peer library carries none, and in the tightest
-# loops (a hazard pointer's clear) they cost 5-10%.
+# loops (a hazard pointer's clear) they cost 5-10%. Also built for link-time
+# optimisation (fat objects: a benchmark linked without it uses the plain
+# code), for the benchmarks that set LTO_bench_X: their peers are header-only
+# (Concurrency Kit inlines into the loop that calls it), and a call into
+# common/ for every push and pop cost ours about 4% against them. Others keep
+# their calls, which some of them measure.
 COMMON_BENCH_OBJS := $(patsubst $(TOP)/common/src/%.c,$(BUILD)/libcommon-bench/obj/%.o,$(COMMON_SRCS))
 LIBCOMMON_BENCH := $(BUILD)/libcommon-bench/libcommon.a
 
 $(BUILD)/libcommon-bench/obj/%.o: $(TOP)/common/src/%.c
 	@mkdir -p $(@D)
-	$(call say,CC,$< (bench)) $(CC) $(CFLAGS_ALL) -DLAB_NO_VALGRIND -MMD -MP -c $< -o $@
+	$(call say,CC,$< (bench)) $(CC) $(CFLAGS_ALL) -DLAB_NO_VALGRIND -flto -ffat-lto-objects -MMD -MP -c $< -o $@
 
 $(LIBCOMMON_BENCH): $(COMMON_BENCH_OBJS)
 	@rm -f $@
@@ -168,7 +174,8 @@ bench_peers = $(patsubst %.c,$(B)/obj/peers/%.o,$(patsubst %.cc,$(B)/obj/peers/%
 
 $(B)/obj/bench/%.o: $(BENCH_DIR)/%.c
 	@mkdir -p $(@D)
-	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) $(CFLAGS_$*) -I. -I$(TOP)/bench/peers -MMD -MP -c $< -o $@
+	$(call say,CC,$<) $(CC) $(CFLAGS_ALL) $(CFLAGS_$*) $(if $(LTO_$*),-flto) -I. -I$(TOP)/bench/peers \
+	  -MMD -MP -c $< -o $@
 
 $(B)/obj/peers/%.o: $(TOP)/bench/peers/%.cc
 	@mkdir -p $(@D)
@@ -184,7 +191,7 @@ $(B)/obj/peers/%.o: $(TOP)/bench/peers/%.c
 $(B)/bench/%: $(B)/obj/bench/%.o $$(call bench_code,$$*) $$(call bench_peers,$$*) \
   $(CHAPTER_LIB_OBJS) $(LIBBENCH) $(LIBCOMMON_BENCH)
 	@mkdir -p $(@D)
-	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $^ $(LDLIBS_ALL) $(LDLIBS_$*) \
+	$(call say,LD,$@) $(CC) $(LDFLAGS_ALL) $(if $(LTO_$*),$(OPT) -flto=auto) $^ $(LDLIBS_ALL) $(LDLIBS_$*) \
 	  $(if $(filter %.cc,$(PEERS_$*)),-lstdc++) -o $@
 
 BENCH_ENV = LAB_GIT_REV=$$(git -C $(TOP) rev-parse --short HEAD 2>/dev/null)

@@ -331,8 +331,13 @@ static void *stall_worker(size_t id, void *arg)
 {
     (void)id;
     struct stall_run *r = arg;
-    while (atomic_load(&r->phase) == 0) {
+    for (uint64_t i = 1; atomic_load(&r->phase) == 0; i++) {
         uint64_t v;
+        /* valgrind runs one thread at a time and may leave a worker pinned
+         * and descheduled for seconds, which stops the epoch as the stall
+         * does: yielding now and then hands the CPU round */
+        if (i % 1024 == 0)
+            sched_yield();
         if (treiber_push(&r->s, 1) != 0)
             return "out of memory";
         if (treiber_try_pop(&r->s, &v))
