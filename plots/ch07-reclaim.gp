@@ -10,6 +10,9 @@ if (!exists("out")) out = 'reclaim'
 garbage = system(sprintf("printf '%%s' '%s' | sed 's/throughput.tsv$/garbage.tsv/'", in))
 load style
 schemes = "hp ebr quiescent ck_hp ck_epoch urcu_memb urcu_qsbr"
+# which of them each panel has (by their place above, which keeps each its colour):
+# ck has no epoch-protected queue, and the quiescent scheme holds every node
+has(panel) = panel eq "stack" ? "1 2 3 4 5 6 7" : panel eq "queue" ? "1 2 3 4 6 7" : "1 2 4 5 6 7"
 rows(shape, s) = sprintf("< awk -F'\t' '$1 == \"%s\" && $2 == \"%s\"' '%s'", shape, s, in)
 grows(s) = sprintf("< awk -F'\t' '$1 == \"%s\"' '%s'", s, garbage)
 do for [term = 1:2] {
@@ -28,8 +31,8 @@ do for [term = 1:2] {
     set key top right box opaque font ",8"
     do for [shape in "stack queue"] {
         set title sprintf("%s (%s)", shape eq "stack" ? "Treiber stack" : "Michael-Scott queue", shape)
-        plot for [i = 1:words(schemes)] rows(shape, word(schemes, i)) \
-                 using 3:(1e3/$4):(1e3/$6):(1e3/$5) with yerrorlines ls i title word(schemes, i) noenhanced
+        plot for [k in has(shape)] rows(shape, word(schemes, int(k))) \
+                 using 3:(1e3/$4):(1e3/$6):(1e3/$5) with yerrorlines ls int(k) title word(schemes, int(k)) noenhanced
         unset key
     }
     unset logscale x
@@ -40,8 +43,8 @@ do for [term = 1:2] {
     set yrange [1:*]
     set format y "10^{%L}"
     set key top right box opaque font ",8"
-    plot for [i = 1:words(schemes)] grows(word(schemes, i)) using 2:($3 < 1 ? 1 : $3) \
-             with lines ls i title word(schemes, i) noenhanced
+    plot for [k in has("garbage")] grows(word(schemes, int(k))) using 2:($3 < 1 ? 1 : $3) \
+             with lines ls int(k) title word(schemes, int(k)) noenhanced
     unset logscale y
     set format y "% h"
     unset multiplot

@@ -103,6 +103,16 @@ static double quantile(const double *sorted, size_t n, double q)
     return sorted[rank == 0 ? 0 : rank - 1];
 }
 
+/* When the last worker finished (its end_ns, made visible by its release
+ * increment of finished). */
+static uint64_t last_end(const struct run *r)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < r->threads; i++)
+        t = r->done[i].end_ns > t ? r->done[i].end_ns : t;
+    return t;
+}
+
 static uint64_t total_pairs(const struct run *r)
 {
     uint64_t sum = 0;
@@ -202,6 +212,8 @@ int main(int argc, char **argv)
         /* acquire: the finished workers' final counts are visible below */
         bool all_done = atomic_load_explicit(&r.finished, memory_order_acquire) == r.threads;
         uint64_t now = lab_now_ns(), pairs = total_pairs(&r);
+        if (all_done && last_end(&r) > last_t)
+            now = last_end(&r); /* the last interval: the rate over the time they worked */
         uint64_t unreclaimed = reclaim_pending(&r.d);
         if (unreclaimed > max_unreclaimed)
             max_unreclaimed = unreclaimed;
