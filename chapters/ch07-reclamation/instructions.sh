@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 # instructions and pairs of one run: "IREFS PAIRS"
 count() {
     valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-        "$bin" --reclaim "$1" --threads 2 --iters "$2" --interval-ms 1000 \
+        "$bin" --reclaim "$1" --threads 2 --iters "$2" \
         >"$tmp/out.txt" 2>"$tmp/err.txt"
     irefs=$(sed -n 's/.*I *refs: *//p' "$tmp/err.txt" | tr -d ,)
     pairs=$(sed -n 's/.*: \([0-9]*\) pairs in .*/\1/p' "$tmp/out.txt")

@@ -85,7 +85,8 @@ static void *worker(size_t id, void *arg)
                               memory_order_relaxed);
     }
     r->done[id].end_ns = lab_now_ns();
-    /* release: our count is final before main sees us finished */
+    ANNOTATE_HB_BEFORE(&r->finished);
+    /* release: our count and end time are final before main sees us finished */
     atomic_fetch_add_explicit(&r->finished, 1, memory_order_release);
     return NULL;
 }
@@ -181,6 +182,7 @@ int main(int argc, char **argv)
         ANNOTATE_ATOMIC(&r.done[i].pairs); /* relaxed tallies, read by main by design */
     }
     ANNOTATE_ATOMIC(&r.stop);
+    ANNOTATE_ATOMIC(&r.finished);
     ANNOTATE_ATOMIC(&r.stalled);
 
     size_t cap = 64, n = 0;
@@ -206,11 +208,18 @@ int main(int argc, char **argv)
     uint64_t last_t = start, max_unreclaimed = 0;
     uint64_t stop_at = seconds > 0 ? start + (uint64_t)(seconds * 1e9) : UINT64_MAX;
     for (uint64_t next = start + step;; next += step) {
-        lab_sleep_until_ns(next);
+        /* in slices of 10 ms, so that a run that ends early is not kept
+         * waiting for the rest of its interval */
+        while (lab_now_ns() < next &&
+               atomic_load_explicit(&r.finished, memory_order_relaxed) < r.threads) {
+            uint64_t slice = lab_now_ns() + 10000000;
+            lab_sleep_until_ns(slice < next ? slice : next);
+        }
         if (lab_now_ns() >= stop_at)
             atomic_store_explicit(&r.stop, 1, memory_order_relaxed);
         /* acquire: the finished workers' final counts are visible below */
         bool all_done = atomic_load_explicit(&r.finished, memory_order_acquire) == r.threads;
+        ANNOTATE_HB_AFTER(&r.finished);
         uint64_t now = lab_now_ns(), pairs = total_pairs(&r);
         if (all_done && last_end(&r) > last_t)
             now = last_end(&r); /* the last interval: the rate over the time they worked */

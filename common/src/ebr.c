@@ -114,11 +114,11 @@ struct ebr_local *ebr_local_register(struct ebr_domain *d)
     l->bag = bag_new();
     l->domain = d;
     l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
-    ANNOTATE_HB_BEFORE(&d->locals);
     /* release: the record is initialised before an advancing thread reads it */
+    do
+        ANNOTATE_HB_BEFORE(&d->locals); /* again after a failed CAS rewrote next */
     while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
-                                                  memory_order_relaxed))
-        ;
+                                                  memory_order_relaxed));
     return l;
 }
 

@@ -90,11 +90,11 @@ struct hp_local *hp_local_register(struct hp_domain *d)
      * a threshold that counts its hazards */
     atomic_fetch_add_explicit(&d->nlocals, 1, memory_order_relaxed);
     l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
-    ANNOTATE_HB_BEFORE(&d->locals);
     /* release: the record's fields are initialised before scanners reach it */
+    do
+        ANNOTATE_HB_BEFORE(&d->locals); /* again after a failed CAS rewrote next */
     while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
-                                                  memory_order_relaxed))
-        ;
+                                                  memory_order_relaxed));
     return l;
 }
 
@@ -109,12 +109,12 @@ void hp_local_release(struct hp_local *l)
         while (last->next_retired != NULL)
             last = last->next_retired;
         struct reclaim_node *top = atomic_load_explicit(&d->orphans, memory_order_relaxed);
-        ANNOTATE_HB_BEFORE(&d->orphans);
-        do
+        do {
             last->next_retired = top;
+            ANNOTATE_HB_BEFORE(&d->orphans); /* after the last write it publishes */
         /* release: the list's links are visible to the adopter's exchange */
-        while (!atomic_compare_exchange_weak_explicit(&d->orphans, &top, l->retired,
-                                                      memory_order_release, memory_order_relaxed));
+        } while (!atomic_compare_exchange_weak_explicit(&d->orphans, &top, l->retired,
+                                                        memory_order_release, memory_order_relaxed));
         atomic_fetch_add_explicit(&d->norphans, l->nretired, memory_order_relaxed);
         l->retired = NULL;
         l->nretired = 0;

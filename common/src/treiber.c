@@ -35,12 +35,13 @@ int treiber_push(struct treiber *s, uint64_t v)
         return -ENOMEM;
     n->value = v;
     n->next = atomic_load_explicit(&s->top, memory_order_relaxed);
-    ANNOTATE_HB_BEFORE(&s->top);
     /* release: the node's fields, written above, are visible to the pop that
-     * loads it with acquire; on failure n->next is refreshed with the top */
+     * loads it with acquire; on failure n->next is refreshed with the top,
+     * so the annotation comes again after that write */
+    do
+        ANNOTATE_HB_BEFORE(&s->top);
     while (!atomic_compare_exchange_weak_explicit(&s->top, &n->next, n, memory_order_release,
-                                                  memory_order_relaxed))
-        ;
+                                                  memory_order_relaxed));
     return 0;
 }
 
