@@ -372,17 +372,21 @@ struct measured {
 static bool measured_here(enum shape shape, int s) { return !(shape == QUEUE && s == CK_EPOCH); }
 
 /* Every scheme at one thread count, the samples taken in turn (sample k of
- * each scheme, then k + 1), so that a drift of the machine's speed during the
- * run falls on all of them alike rather than on whichever ran last. */
+ * each scheme, then k + 1), each round starting one scheme further on, so
+ * that a drift of the machine's speed during the run, or the state one
+ * scheme leaves in malloc for the next, falls on all of them alike. */
 static void measure_all(enum shape shape, size_t threads, bool quick, struct measured *m,
                         FILE *tsv)
 {
     uint64_t iters = quick ? 20000 : 200000;
     size_t n = quick ? QUICK_SAMPLES : SAMPLES;
-    for (size_t k = 0; k < n; k++)
-        for (int s = 0; s < SCHEMES; s++)
+    for (size_t k = 0; k < n; k++) {
+        for (int j = 0; j < SCHEMES; j++) {
+            int s = (int)((k + (size_t)j) % SCHEMES);
             if (measured_here(shape, s))
                 m[s].s[k] = (struct bench_sample){1, sample(s, shape, threads, iters)};
+        }
+    }
     for (int s = 0; s < SCHEMES; s++) {
         if (!measured_here(shape, s))
             continue;
