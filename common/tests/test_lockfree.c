@@ -10,6 +10,7 @@
 
 #include "env.h"
 #include "lincheck.h"
+#include "load_mpmc.h"
 #include "msqueue.h"
 #include "prop.h"
 #include "reclaim.h"
@@ -171,85 +172,50 @@ TEST(lockfree, treiber_ebr_is_linearizable, .timeout = 120) { linearizable(RECLA
 
 /* ---- under load ---- */
 
-enum { PRODUCERS = 2, CONSUMERS = 2 };
-
-struct load {
-    struct reclaim_domain d;
-    struct msqueue q;
-    struct treiber t;
-    bool stack;
-    uint64_t per_producer;
-    _Atomic uint64_t consumed, sum;
-    _Atomic int out_of_order;
-};
-
-static void *load_side(size_t id, void *arg)
-{
-    struct load *l = arg;
-    if (id < PRODUCERS) {
-        for (uint64_t n = 1; n <= l->per_producer; n++)
-            if ((l->stack ? treiber_push(&l->t, (uint64_t)id << 32 | n)
-                         : msqueue_push(&l->q, (uint64_t)id << 32 | n)) != 0)
-                return "out of memory";
-        return NULL;
-    }
-    uint64_t last[PRODUCERS] = {0};
-    while (atomic_load(&l->consumed) < PRODUCERS * l->per_producer) {
-        uint64_t v;
-        if (!(l->stack ? treiber_try_pop(&l->t, &v) : msqueue_try_pop(&l->q, &v))) {
-            sched_yield();
-            continue;
-        }
-        uint64_t from = v >> 32, n = v & 0xffffffff;
-        /* the queue keeps each producer's order; the stack does not */
-        if (from >= PRODUCERS || (!l->stack && n <= last[from]))
-            atomic_fetch_add(&l->out_of_order, 1);
-        else
-            last[from] = n;
-        atomic_fetch_add(&l->sum, n);
-        atomic_fetch_add(&l->consumed, 1);
-    }
-    return NULL;
-}
+static bool q_push(void *q, uint64_t v) { return msqueue_push(q, v) == 0; }
+static bool q_pop(void *q, uint64_t *v) { return msqueue_try_pop(q, v); }
+static bool s_push(void *s, uint64_t v) { return treiber_push(s, v) == 0; }
+static bool s_pop(void *s, uint64_t *v) { return treiber_try_pop(s, v); }
 
 static void under_load(enum reclaim_kind kind, bool stack)
 {
-    static struct load l;
-    l = (struct load){.stack = stack, .per_producer = lab_scaled(100000)};
-    ASSERT_EQ(reclaim_init(&l.d, kind), 0);
-    treiber_init(&l.t, &l.d);
-    ASSERT_EQ(msqueue_init(&l.q, &l.d), 0);
-    struct lab_threads ts;
-    ASSERT_EQ(lab_threads_start(&ts, PRODUCERS + CONSUMERS, load_side, &l, 0), 0);
-    const char *err = lab_threads_join(&ts);
+    static struct reclaim_domain d;
+    static struct msqueue q;
+    static struct treiber s;
+    ASSERT_EQ(reclaim_init(&d, kind), 0);
+    treiber_init(&s, &d);
+    ASSERT_EQ(msqueue_init(&q, &d), 0);
+    struct load_target t = stack ? (struct load_target){&s, s_push, s_pop, false}
+                                 : (struct load_target){&q, q_push, q_pop, true};
+    struct load_result r;
+    const char *err = load_mpmc_run(&t, 2, 2, lab_scaled(100000), &r);
     ASSERT(err == NULL, "%s", err);
-    uint64_t n = l.per_producer;
-    ASSERT_EQ(atomic_load(&l.out_of_order), 0);
-    ASSERT_EQ(atomic_load(&l.sum), PRODUCERS * (n * (n + 1) / 2), "every value exactly once");
+    ASSERT_EQ(r.out_of_order, 0);
+    ASSERT_EQ(r.sum, r.expected_sum, "every value exactly once");
     uint64_t v;
-    ASSERT(!(stack ? treiber_try_pop(&l.t, &v) : msqueue_try_pop(&l.q, &v)), "empty at the end");
+    ASSERT(!(stack ? treiber_try_pop(&s, &v) : msqueue_try_pop(&q, &v)), "empty at the end");
     if (kind == RECLAIM_QUIESCENT) {
         /* every pop retired one node and nothing was freed while threads ran;
          * quiescent now, so collect frees them all */
-        ASSERT_EQ(reclaim_pending(&l.d), PRODUCERS * n);
-        ASSERT_EQ(reclaim_collect(&l.d), PRODUCERS * n);
+        ASSERT_EQ(reclaim_pending(&d), r.consumed);
+        ASSERT_EQ(reclaim_collect(&d), r.consumed);
     } else if (kind == RECLAIM_HP) {
         /* hazard pointers freed while the threads ran, and their garbage is
          * bounded: what is left is within N x R */
-        uint64_t bound = atomic_load(&l.d.hp.nlocals) * hp_threshold(&l.d.hp);
-        ASSERT(reclaim_pending(&l.d) <= bound, "%llu nodes unreclaimed, bound %llu",
-               (unsigned long long)reclaim_pending(&l.d), (unsigned long long)bound);
-        reclaim_collect(&l.d);
+        uint64_t bound = atomic_load(&d.hp.nlocals) * hp_threshold(&d.hp);
+        ASSERT(reclaim_pending(&d) <= bound, "%llu nodes unreclaimed, bound %llu",
+               (unsigned long long)reclaim_pending(&d), (unsigned long long)bound);
+        reclaim_collect(&d);
     } else {
         /* epochs bound nothing: a consumer descheduled while pinned (valgrind
          * runs one thread at a time) can hold back every free of the run;
          * once the threads are gone, a collect frees it all */
-        reclaim_collect(&l.d);
+        reclaim_collect(&d);
     }
-    ASSERT_EQ(reclaim_pending(&l.d), 0);
-    msqueue_destroy(&l.q);
-    treiber_destroy(&l.t);
-    reclaim_destroy(&l.d);
+    ASSERT_EQ(reclaim_pending(&d), 0);
+    msqueue_destroy(&q);
+    treiber_destroy(&s);
+    reclaim_destroy(&d);
 }
 
 TEST(lockfree, msqueue_under_load_keeps_order_and_loses_nothing, .timeout = 120)

@@ -10,6 +10,7 @@
 
 #include "env.h"
 #include "lincheck.h"
+#include "load_mpmc.h"
 #include "nodepool.h"
 #include "prop.h"
 #include "test.h"
@@ -220,65 +221,36 @@ TEST(nodepool, stack_is_linearizable, .timeout = 120)
 
 /* ---- under load, through 16 nodes ---- */
 
-enum { PRODUCERS = 2, CONSUMERS = 2, POOL = 16 };
+enum { POOL = 16 };
 
-struct load {
-    struct nodepool p;
-    struct poolqueue q;
-    struct poolstack s;
-    bool stack;
-    uint64_t per_producer;
-    _Atomic uint64_t consumed, sum;
-    _Atomic int out_of_order;
-};
-
-static void *load_side(size_t id, void *arg)
-{
-    struct load *l = arg;
-    if (id < PRODUCERS) {
-        for (uint64_t n = 1; n <= l->per_producer; n++)
-            while ((l->stack ? poolstack_push(&l->s, (uint64_t)id << 32 | n)
-                             : poolqueue_push(&l->q, (uint64_t)id << 32 | n)) != 0)
-                sched_yield(); /* the pool is exhausted until a consumer gives back */
-        return NULL;
-    }
-    uint64_t last[PRODUCERS] = {0};
-    while (atomic_load(&l->consumed) < PRODUCERS * l->per_producer) {
-        uint64_t v;
-        if (!(l->stack ? poolstack_try_pop(&l->s, &v) : poolqueue_try_pop(&l->q, &v))) {
-            sched_yield();
-            continue;
-        }
-        uint64_t from = v >> 32, n = v & 0xffffffff;
-        if (from >= PRODUCERS || (!l->stack && n <= last[from]))
-            atomic_fetch_add(&l->out_of_order, 1);
-        else
-            last[from] = n;
-        atomic_fetch_add(&l->sum, n);
-        atomic_fetch_add(&l->consumed, 1);
-    }
-    return NULL;
-}
+/* A push refused by an exhausted pool is retried: the pool refills as the
+ * consumers give nodes back. */
+static bool pq_push(void *q, uint64_t v) { return poolqueue_push(q, v) == 0; }
+static bool pq_pop(void *q, uint64_t *v) { return poolqueue_try_pop(q, v); }
+static bool ps_push(void *s, uint64_t v) { return poolstack_push(s, v) == 0; }
+static bool ps_pop(void *s, uint64_t *v) { return poolstack_try_pop(s, v); }
 
 static void under_load(bool stack)
 {
-    static struct load l;
-    l = (struct load){.stack = stack, .per_producer = lab_scaled(100000)};
-    ASSERT_EQ(nodepool_init(&l.p, POOL), 0);
+    static struct nodepool p;
+    static struct poolqueue q;
+    static struct poolstack s;
+    ASSERT_EQ(nodepool_init(&p, POOL), 0);
     if (stack)
-        poolstack_init(&l.s, &l.p);
+        poolstack_init(&s, &p);
     else
-        ASSERT_EQ(poolqueue_init(&l.q, &l.p), 0);
-    struct lab_threads ts;
-    ASSERT_EQ(lab_threads_start(&ts, PRODUCERS + CONSUMERS, load_side, &l, 0), 0);
-    lab_threads_join(&ts);
-    uint64_t n = l.per_producer;
-    ASSERT_EQ(atomic_load(&l.out_of_order), 0);
-    ASSERT_EQ(atomic_load(&l.sum), PRODUCERS * (n * (n + 1) / 2), "every value exactly once");
+        ASSERT_EQ(poolqueue_init(&q, &p), 0);
+    struct load_target t = stack ? (struct load_target){&s, ps_push, ps_pop, false}
+                                 : (struct load_target){&q, pq_push, pq_pop, true};
+    struct load_result r;
+    const char *err = load_mpmc_run(&t, 2, 2, lab_scaled(100000), &r);
+    ASSERT(err == NULL, "%s", err);
+    ASSERT_EQ(r.out_of_order, 0);
+    ASSERT_EQ(r.sum, r.expected_sum, "every value exactly once");
     uint64_t v;
-    ASSERT(!(stack ? poolstack_try_pop(&l.s, &v) : poolqueue_try_pop(&l.q, &v)), "empty");
-    ASSERT_EQ(free_nodes(&l.p), stack ? POOL : POOL - 1, "every node back in the pool");
-    nodepool_destroy(&l.p);
+    ASSERT(!(stack ? poolstack_try_pop(&s, &v) : poolqueue_try_pop(&q, &v)), "empty");
+    ASSERT_EQ(free_nodes(&p), stack ? POOL : POOL - 1, "every node back in the pool");
+    nodepool_destroy(&p);
 }
 
 TEST(nodepool, queue_through_16_nodes_keeps_order_and_loses_nothing, .timeout = 120)

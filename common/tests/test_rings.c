@@ -7,6 +7,7 @@
 
 #include "env.h"
 #include "lincheck.h"
+#include "load_mpmc.h"
 #include "prop.h"
 #include "ring_mpmc.h"
 #include "ring_spsc.h"
@@ -81,11 +82,7 @@ TEST(rings, refuse_capacities_not_powers_of_two)
 
 struct traffic {
     struct ring_spsc sp;
-    struct ring_mpmc mp;
     uint64_t per_producer;
-    int producers, consumers;
-    _Atomic uint64_t consumed, sum;
-    _Atomic int out_of_order;
 };
 
 static void *spsc_side(size_t id, void *arg)
@@ -120,51 +117,22 @@ TEST(rings, spsc_delivers_in_order_through_a_small_ring, .timeout = 120)
     ring_spsc_destroy(&t.sp);
 }
 
-/* Producers send (id << 32 | n) for n = 1, 2, ...; each consumer must see
- * every producer's numbers rising, and all consumers together everything. */
-static void *mpmc_side(size_t id, void *arg)
-{
-    struct traffic *t = arg;
-    if ((int)id < t->producers) {
-        for (uint64_t n = 1; n <= t->per_producer; n++)
-            while (!ring_mpmc_try_push(&t->mp, (uint64_t)id << 32 | n))
-                sched_yield();
-        return NULL;
-    }
-    uint64_t last[8] = {0};
-    uint64_t total = t->per_producer * (uint64_t)t->producers;
-    while (atomic_load(&t->consumed) < total) {
-        uint64_t v;
-        if (!ring_mpmc_try_pop(&t->mp, &v)) {
-            sched_yield();
-            continue;
-        }
-        uint64_t from = v >> 32, n = v & 0xffffffff;
-        if (from >= (uint64_t)t->producers || n <= last[from])
-            atomic_fetch_add(&t->out_of_order, 1);
-        else
-            last[from] = n;
-        atomic_fetch_add(&t->sum, n);
-        atomic_fetch_add(&t->consumed, 1);
-    }
-    return NULL;
-}
+static bool mpmc_push(void *r, uint64_t v) { return ring_mpmc_try_push(r, v); }
+static bool mpmc_pop(void *r, uint64_t *v) { return ring_mpmc_try_pop(r, v); }
 
 TEST(rings, mpmc_loses_nothing_and_keeps_each_producers_order, .timeout = 120)
 {
-    static struct traffic t;
-    t = (struct traffic){.per_producer = lab_scaled(200000), .producers = 2, .consumers = 2};
-    ASSERT_EQ(ring_mpmc_init(&t.mp, 8), 0);
-    struct lab_threads ts;
-    ASSERT_EQ(lab_threads_start(&ts, 4, mpmc_side, &t, 0), 0);
-    lab_threads_join(&ts);
-    uint64_t n = t.per_producer;
-    ASSERT_EQ(atomic_load(&t.consumed), 2 * n);
-    ASSERT_EQ(atomic_load(&t.out_of_order), 0);
-    ASSERT_EQ(atomic_load(&t.sum), 2 * (n * (n + 1) / 2), "every value exactly once");
+    static struct ring_mpmc mp;
+    ASSERT_EQ(ring_mpmc_init(&mp, 8), 0);
+    struct load_target t = {&mp, mpmc_push, mpmc_pop, true};
+    struct load_result r;
+    const char *err = load_mpmc_run(&t, 2, 2, lab_scaled(200000), &r);
+    ASSERT(err == NULL, "%s", err);
+    ASSERT_EQ(r.out_of_order, 0);
+    ASSERT_EQ(r.sum, r.expected_sum, "every value exactly once");
     uint64_t v;
-    ASSERT(!ring_mpmc_try_pop(&t.mp, &v), "empty at the end");
-    ring_mpmc_destroy(&t.mp);
+    ASSERT(!ring_mpmc_try_pop(&mp, &v), "empty at the end");
+    ring_mpmc_destroy(&mp);
 }
 
 /* Linearizability against a FIFO queue; "empty" is -1. A bare try_pop is not
