@@ -27,18 +27,6 @@ int hp_domain_init(struct hp_domain *d)
     return pthread_key_create(&d->key, release_at_exit);
 }
 
-static size_t free_list(struct reclaim_node *n)
-{
-    size_t freed = 0;
-    while (n != NULL) {
-        struct reclaim_node *next = n->next_retired;
-        n->free_node(n);
-        n = next;
-        freed++;
-    }
-    return freed;
-}
-
 void hp_domain_destroy(struct hp_domain *d)
 {
     /* no destructor may run for d any more: threads that still hold a record
@@ -47,12 +35,12 @@ void hp_domain_destroy(struct hp_domain *d)
     struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire);
     while (l != NULL) {
         struct hp_local *next = l->next;
-        free_list(l->retired);
+        reclaim_free_list(l->retired);
         free(l->scratch);
         free(l);
         l = next;
     }
-    free_list(atomic_load_explicit(&d->orphans, memory_order_acquire));
+    reclaim_free_list(atomic_load_explicit(&d->orphans, memory_order_acquire));
     if (hp_tls.id == d->id)
         hp_tls = (struct hp_tls_cache){0, NULL};
 }

@@ -38,14 +38,8 @@ int reclaim_init(struct reclaim_domain *d, enum reclaim_kind kind)
 static uint64_t collect_quiescent(struct reclaim_domain *d)
 {
     /* acquire: pairs with retire's release; the list is complete */
-    struct reclaim_node *n = atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire);
-    uint64_t freed = 0;
-    while (n != NULL) {
-        struct reclaim_node *next = n->next_retired;
-        n->free_node(n);
-        n = next;
-        freed++;
-    }
+    uint64_t freed = reclaim_free_list(
+        atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire));
     atomic_fetch_sub_explicit(&d->pending, freed, memory_order_relaxed);
     return freed;
 }
