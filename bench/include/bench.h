@@ -97,6 +97,10 @@ struct bench_estimate bench_vs_samples(struct bench_run *run, const char *a,
  * (for a figure), with the same header as the results; NULL on failure. */
 FILE *bench_open_extra(struct bench_run *run, const char *name);
 
+/* Whether --filter lets benchmark id (as "<suite>/<id>") run, for benchmarks
+ * that time themselves instead of going through bench_one. */
+bool bench_selected(const struct bench_run *run, const char *id);
+
 /* True in the quick profile, for benchmarks that shrink their sizes too. */
 bool bench_quick(const struct bench_run *run);
 

@@ -65,6 +65,15 @@ bool bench_quick(const struct bench_run *run)
     return run->quick;
 }
 
+bool bench_selected(const struct bench_run *run, const char *id)
+{
+    if (run->filter == NULL)
+        return true;
+    char full[256];
+    snprintf(full, sizeof full, "%s/%s", run->suite, id);
+    return fnmatch(run->filter, full, 0) == 0;
+}
+
 struct bench_run *bench_begin(const char *chapter, const char *suite, int argc, char **argv)
 {
     struct bench_run *run = calloc(1, sizeof *run);
@@ -265,9 +274,7 @@ const struct bench_result *bench_one(struct bench_run *run, const struct bench_d
     snprintf(r->impl, sizeof r->impl, "%s", d->impl ? d->impl : "ours");
     r->params = d->params;
     make_id(r, d);
-    char full[256];
-    snprintf(full, sizeof full, "%s/%s", run->suite, r->id);
-    if (run->filter && fnmatch(run->filter, full, 0) != 0) {
+    if (!bench_selected(run, r->id)) {
         free(r);
         return NULL;
     }
