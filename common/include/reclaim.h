@@ -44,6 +44,7 @@
 
 #include "ebr.h"
 #include "hp.h"
+#include "inline.h"
 #include "reclaim_node.h"
 
 enum reclaim_kind { RECLAIM_QUIESCENT, RECLAIM_HP, RECLAIM_EBR };
@@ -74,7 +75,7 @@ int reclaim_init(struct reclaim_domain *d, enum reclaim_kind kind);
 /* Frees every retired node. No thread may be inside an operation. */
 void reclaim_destroy(struct reclaim_domain *d);
 
-static inline struct reclaim_guard reclaim_enter(struct reclaim_domain *d)
+static LAB_FORCE_INLINE struct reclaim_guard reclaim_enter(struct reclaim_domain *d)
 {
     struct reclaim_guard g = {d, NULL, NULL};
     if (d->kind == RECLAIM_HP) {
@@ -86,7 +87,7 @@ static inline struct reclaim_guard reclaim_enter(struct reclaim_domain *d)
     return g;
 }
 
-static inline void reclaim_exit(struct reclaim_guard *g)
+static LAB_FORCE_INLINE void reclaim_exit(struct reclaim_guard *g)
 {
     if (g->hp != NULL)
         hp_clear(g->hp);
@@ -95,7 +96,7 @@ static inline void reclaim_exit(struct reclaim_guard *g)
 }
 
 /* Loads *src; the node it names stays readable until reclaim_exit. */
-static inline void *reclaim_protect(struct reclaim_guard *g, int slot, void *_Atomic *src)
+static LAB_FORCE_INLINE void *reclaim_protect(struct reclaim_guard *g, int slot, void *_Atomic *src)
 {
     if (g->hp != NULL)
         return hp_protect(g->hp, slot, src);
@@ -104,7 +105,7 @@ static inline void *reclaim_protect(struct reclaim_guard *g, int slot, void *_At
     return atomic_load_explicit(src, memory_order_acquire);
 }
 
-static inline void reclaim_retire(struct reclaim_guard *g, struct reclaim_node *n,
+static LAB_FORCE_INLINE void reclaim_retire(struct reclaim_guard *g, struct reclaim_node *n,
                                   void (*free_node)(struct reclaim_node *))
 {
     if (g->hp != NULL) {

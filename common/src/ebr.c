@@ -60,6 +60,7 @@ void ebr_domain_destroy(struct ebr_domain *d)
     while (l != NULL) {
         struct ebr_local *next = l->next;
         free_bags(l->sealed);
+        free_bags(l->ripe);
         run_bag(l->bag);
         free(l->bag);
         free(l->spare);
@@ -241,7 +242,22 @@ void ebr_collect(struct ebr_local *l, unsigned max_bags)
         atomic_store_explicit(&d->have_orphans, d->orphans != NULL, memory_order_relaxed);
         pthread_mutex_unlock(&d->lock);
     }
+    if (ripe == NULL)
+        return;
+    struct ebr_bag *last = ripe;
+    while (last->next != NULL)
+        last = last->next;
+    last->next = l->ripe;
+    l->ripe = ripe;
+    if (l->guard_count == 0)
+        ebr_free_ripe(l);
+}
+
+void ebr_free_ripe(struct ebr_local *l)
+{
     uint64_t freed = 0;
+    struct ebr_bag *ripe = l->ripe;
+    l->ripe = NULL;
     while (ripe != NULL) {
         struct ebr_bag *next = ripe->next;
         freed += run_bag(ripe);
@@ -251,9 +267,8 @@ void ebr_collect(struct ebr_local *l, unsigned max_bags)
             free(ripe);
         ripe = next;
     }
-    if (freed != 0)
-        atomic_store_explicit(&l->freed, atomic_load_explicit(&l->freed, memory_order_relaxed) + freed,
-                              memory_order_relaxed);
+    atomic_store_explicit(&l->freed, atomic_load_explicit(&l->freed, memory_order_relaxed) + freed,
+                          memory_order_relaxed);
 }
 
 void ebr_flush(struct ebr_local *l)
