@@ -9,8 +9,10 @@
  * Throughput: every thread pushes one value and pops one, over and over (the
  * book's conc_stack loop); a sample is one run of fresh threads, from making
  * the structure to freeing its last node, in ns per push+pop pair (all threads
- * together). The ratios put each of ours beside the peer of its kind, with a
- * 95% interval.
+ * together), each in a process of its own. The schemes take turns, one sample
+ * each a round, and the ratios put each of ours beside the peer of its kind
+ * with a 95% interval over the rounds (paired: a slow spell of the machine
+ * falls on both sides of a round).
  *
  * Garbage: one run per scheme with two threads, sampling the nodes retired
  * and not yet freed every few milliseconds (reclaim_pending for ours; for the
@@ -461,7 +463,8 @@ static void compare(struct bench_run *run, enum shape shape, size_t threads, enu
     char an[96], bn[96];
     throughput_id(an, sizeof an, shape, threads, a);
     throughput_id(bn, sizeof bn, shape, threads, b);
-    bench_vs_samples(run, an, ma->s, ma->n, bn, mb->s, mb->n);
+    /* the samples were taken in rounds, a scheme's k-th beside the other's */
+    bench_vs_paired(run, an, ma->s, bn, mb->s, ma->n < mb->n ? ma->n : mb->n);
 }
 
 /* The garbage run: two threads on the stack for about a second, the count of

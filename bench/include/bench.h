@@ -93,6 +93,13 @@ struct bench_estimate bench_vs_samples(struct bench_run *run, const char *a,
                                        const struct bench_sample *sa, size_t na, const char *b,
                                        const struct bench_sample *sb, size_t nb);
 
+/* As bench_vs_samples, for n rounds in which sa[k] and sb[k] were taken side
+ * by side (bench_ratio_paired): the interval is that of the ratio within a
+ * round, which a slow spell of the machine moves much less than either side. */
+struct bench_estimate bench_vs_paired(struct bench_run *run, const char *a,
+                                      const struct bench_sample *sa, const char *b,
+                                      const struct bench_sample *sb, size_t n);
+
 /* Opens DIR/<chapter>/<suite>.<name>.tsv for data a benchmark derives itself
  * (for a figure), with the same header as the results; NULL on failure. */
 FILE *bench_open_extra(struct bench_run *run, const char *name);

@@ -80,6 +80,14 @@ struct bench_estimate bench_ratio(const struct bench_sample *a, size_t na,
                                   const struct bench_sample *b, size_t nb, unsigned resamples,
                                   double confidence, uint64_t seed);
 
+/* As bench_ratio, for samples taken in rounds: a[k] and b[k] were measured
+ * side by side, so a slow spell of the machine falls on both. The bootstrap
+ * resamples rounds, keeping each pair together: the interval reflects how
+ * the ratio varies from round to round, not how each side does. */
+struct bench_estimate bench_ratio_paired(const struct bench_sample *a,
+                                         const struct bench_sample *b, size_t n,
+                                         unsigned resamples, double confidence, uint64_t seed);
+
 /* Tukey's fences over v (not modified). */
 struct bench_outliers bench_classify_outliers(const double *v, size_t n);
 

@@ -379,6 +379,16 @@ struct bench_estimate bench_vs_samples(struct bench_run *run, const char *a,
     return r;
 }
 
+struct bench_estimate bench_vs_paired(struct bench_run *run, const char *a,
+                                      const struct bench_sample *sa, const char *b,
+                                      const struct bench_sample *sb, size_t n)
+{
+    struct bench_estimate r = bench_ratio_paired(sa, sb, n, run->resamples, 0.95, run->seed);
+    printf("  %s vs %s: %.2fx [%.2f, %.2f] (paired)\n", a, b, r.point, r.lo, r.hi);
+    bench_record_ratio(run, a, b, r);
+    return r;
+}
+
 static void cpu_model(char *buf, size_t len)
 {
     snprintf(buf, len, "unknown CPU");

@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,9 +247,11 @@ static double estimate_of(const struct bench_sample *s, const size_t *idx, size_
     return sum / (double)n;
 }
 
-struct bench_estimate bench_ratio(const struct bench_sample *a, size_t na,
-                                  const struct bench_sample *b, size_t nb, unsigned resamples,
-                                  double confidence, uint64_t seed)
+/* The bootstrap of estimate(a) / estimate(b): independent resamples of each,
+ * or, paired, the same resample of rounds for both. */
+static struct bench_estimate ratio_bootstrap(const struct bench_sample *a, size_t na,
+                                             const struct bench_sample *b, size_t nb, bool paired,
+                                             unsigned resamples, double confidence, uint64_t seed)
 {
     struct bench_estimate e = {NAN, NAN, NAN};
     size_t *ia = malloc(na * sizeof *ia), *ib = malloc(nb * sizeof *ib);
@@ -259,7 +262,7 @@ struct bench_estimate bench_ratio(const struct bench_sample *a, size_t na,
             for (size_t k = 0; k < na; k++)
                 ia[k] = (size_t)splitmix64_below(&rng, na);
             for (size_t k = 0; k < nb; k++)
-                ib[k] = (size_t)splitmix64_below(&rng, nb);
+                ib[k] = paired ? ia[k] : (size_t)splitmix64_below(&rng, nb);
             ratio[r] = estimate_of(a, ia, na) / estimate_of(b, ib, nb);
         }
         e = interval(estimate_of(a, NULL, na) / estimate_of(b, NULL, nb), ratio, resamples,
@@ -269,4 +272,18 @@ struct bench_estimate bench_ratio(const struct bench_sample *a, size_t na,
     free(ib);
     free(ratio);
     return e;
+}
+
+struct bench_estimate bench_ratio(const struct bench_sample *a, size_t na,
+                                  const struct bench_sample *b, size_t nb, unsigned resamples,
+                                  double confidence, uint64_t seed)
+{
+    return ratio_bootstrap(a, na, b, nb, false, resamples, confidence, seed);
+}
+
+struct bench_estimate bench_ratio_paired(const struct bench_sample *a,
+                                         const struct bench_sample *b, size_t n,
+                                         unsigned resamples, double confidence, uint64_t seed)
+{
+    return ratio_bootstrap(a, n, b, n, true, resamples, confidence, seed);
 }

@@ -162,6 +162,27 @@ TEST(stats, ratio_of_slopes_ignores_fixed_cost)
     ASSERT(r.lo > 1.9 && r.hi < 2.1, "2x: got %.3f [%.3f, %.3f]", r.point, r.lo, r.hi);
 }
 
+/* Rounds in which the machine is now fast, now 3x slower (as a VM's CPUs
+ * are), and a 10% slower than b in every round: pairing the rounds sees the
+ * 1.1x, the unpaired interval is lost in the spells. */
+TEST(stats, paired_ratio_sees_through_slow_spells)
+{
+    enum { N = 12 };
+    struct splitmix64 rng = {23};
+    struct bench_sample a[N], b[N];
+    for (int i = 0; i < N; i++) {
+        double spell = (i % 4 < 2) ? 100 : 300;
+        b[i] = (struct bench_sample){1, spell * normal(&rng, 1, 0.01)};
+        a[i] = (struct bench_sample){1, 1.1 * spell * normal(&rng, 1, 0.01)};
+    }
+    struct bench_estimate p = bench_ratio_paired(a, b, N, 2000, 0.95, 1);
+    ASSERT(p.lo <= p.point && p.point <= p.hi);
+    ASSERT(p.lo > 1.05 && p.hi < 1.15, "paired 1.1x: got %.3f [%.3f, %.3f]", p.point, p.lo, p.hi);
+    struct bench_estimate u = bench_ratio(a, N, b, N, 2000, 0.95, 1);
+    ASSERT_NEAR(u.point, p.point, 1e-12, "the same point estimate");
+    ASSERT(u.lo < 1.0 && u.hi > 1.2, "unpaired: %.3f [%.3f, %.3f]", u.point, u.lo, u.hi);
+}
+
 TEST(stats, tukey_fences)
 {
     double v[20];
