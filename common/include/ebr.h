@@ -21,8 +21,9 @@
  * sealed with the global epoch and queued. A bag sealed at epoch e is freed
  * once the epoch has advanced twice past it: a participant pinned when the
  * nodes were unlinked is pinned at e at the latest, and the epoch cannot
- * leave e + 2 while it stays pinned. Every EBR_PIN_COLLECT_PERIOD-th pin tries
- * to advance and takes up to EBR_COLLECT_STEPS bags that are old enough.
+ * leave e + 2 while it stays pinned. Every EBR_PIN_COLLECT_PERIOD-th pin, once
+ * it has unpinned, tries to advance and frees up to EBR_COLLECT_STEPS bags
+ * that are old enough.
  *
  * Two changes from crossbeam. Sealed bags queue per participant, not in one
  * global queue, and a thread frees its own (Concurrency Kit's ck_epoch does
@@ -30,11 +31,12 @@
  * malloc takes an arena lock for every node freed away from the thread that
  * allocated it: on 4 threads that made this scheme 1.5x slower than ck_epoch.
  * The bags of a thread that ends go to the domain's orphan queue, which every
- * collection also serves. And the bags a collection takes are freed when the
- * thread unpins, not while it is pinned: up to 512 frees inside the critical
- * section kept the epoch from advancing for their length (and for as long as
- * the thread was descheduled among them); freeing them after the unpin made
- * the contended stack 1.1x faster on 2 and 4 threads (make bench-ch07).
+ * collection also serves. And a collection runs after the unpin, outside the
+ * critical section, where crossbeam collects inside the pin: up to 512 frees
+ * inside it kept the epoch from advancing for as long as they took, and for
+ * as long as the thread was descheduled among them. Unpinned, the advance is a
+ * CAS (crossbeam's pinned advancer may store). On the contended stack this
+ * took ebr from 1.03-1.09x ck_epoch's time to 0.94-1.02x (make bench-ch07).
  *
  * The price: no per-read cost, but a thread that stays pinned (descheduled,
  * blocked in I/O) stops the epoch, and garbage grows without bound until it
@@ -80,8 +82,7 @@ struct ebr_local {
     struct ebr_domain *domain;
     struct ebr_bag *bag;
     struct ebr_bag *sealed, *sealed_tail; /* sealed bags, oldest first */
-    struct ebr_bag *ripe;  /* taken by a collection while pinned, freed at the unpin */
-    struct ebr_bag *spare; /* an emptied bag kept for the next seal */
+    struct ebr_bag *spare;                /* an emptied bag kept for the next seal */
     _Atomic uint64_t deferred, freed;     /* written by the owner; ebr_unreclaimed reads */
 };
 
@@ -133,11 +134,9 @@ static inline struct ebr_local *ebr_local_get(struct ebr_domain *d)
     return ebr_local_get_slow(d);
 }
 
-/* Tries to advance the epoch and takes up to max_bags bags that are old
- * enough: freed at once if l is not pinned, otherwise by the unpin. */
+/* Tries to advance the epoch, then frees up to max_bags of l's bags (and the
+ * orphans) that are two advances old. Pinned or not. */
 void ebr_collect(struct ebr_local *l, unsigned max_bags);
-/* Frees the bags a collection took while l was pinned. */
-void ebr_free_ripe(struct ebr_local *l);
 
 /* Enters a critical section: nodes reachable now stay allocated until unpin. */
 static inline void ebr_pin(struct ebr_local *l)
@@ -156,8 +155,6 @@ static inline void ebr_pin(struct ebr_local *l)
     atomic_store_explicit(&l->epoch, e, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
 #endif
-    if (l->pin_count++ % EBR_PIN_COLLECT_PERIOD == 0)
-        ebr_collect(l, EBR_COLLECT_STEPS);
 }
 
 /* Leaves the critical section (the outermost one, when pins nest). */
@@ -169,10 +166,10 @@ static inline void ebr_unpin(struct ebr_local *l)
     /* release: our reads of shared nodes come before the advance that sees us
      * unpinned, and so before the frees that advance allows */
     atomic_store_explicit(&l->epoch, 0, memory_order_release);
-    /* the frees a collection found ripe while we were pinned: unpinned, a
-     * thread descheduled among them does not hold the epoch back */
-    if (l->ripe != NULL)
-        ebr_free_ripe(l);
+    /* outside the critical section: a thread descheduled among the frees
+     * does not hold the epoch back */
+    if (l->pin_count++ % EBR_PIN_COLLECT_PERIOD == 0)
+        ebr_collect(l, EBR_COLLECT_STEPS);
 }
 
 /* Seals the current bag into the participant's queue. */
@@ -197,9 +194,9 @@ static inline void ebr_defer_node(struct ebr_local *l, struct reclaim_node *n,
 
 /* Tries to advance the global epoch; returns the epoch it leaves. */
 uintptr_t ebr_try_advance(struct ebr_domain *d);
-/* Seals the bag, then pins, collects every bag old enough (no step limit) and
- * unpins, up to three times, until its queue and the orphans are empty: at a
- * quiescent point (no other thread pinned) it frees all that. */
+/* Seals the bag, then collects every bag old enough (no step limit), up to
+ * three times, until its queue and the orphans are empty: at a quiescent
+ * point (no thread pinned) it frees all that. */
 void ebr_flush(struct ebr_local *l);
 /* Deferred, not yet freed, in all participants and the queue. */
 uint64_t ebr_unreclaimed(struct ebr_domain *d);

@@ -60,7 +60,6 @@ void ebr_domain_destroy(struct ebr_domain *d)
     while (l != NULL) {
         struct ebr_local *next = l->next;
         free_bags(l->sealed);
-        free_bags(l->ripe);
         run_bag(l->bag);
         free(l->bag);
         free(l->spare);
@@ -201,12 +200,18 @@ uintptr_t ebr_try_advance(struct ebr_domain *d)
         if (ebr_is_pinned(le) && ebr_unpinned(le) != g)
             return g; /* someone is still in the previous epoch */
     }
-    /* A plain store, not a CAS: the caller is pinned in g, so nobody can move
-     * the epoch past g + 2 before we store; two advancers store the same value */
+    /* A CAS, not crossbeam's plain store: the caller need not be pinned, so
+     * others may have moved the epoch on since we read g, and g + 2 stored
+     * now would move it back */
     ANNOTATE_HB_BEFORE(&d->epoch);
-    /* release: the unpins we saw come before any free that sees g + 2 */
-    atomic_store_explicit(&d->epoch, g + 2, memory_order_release);
-    return g + 2;
+    /* release: the unpins we saw come before any free that sees g + 2;
+     * acquire on failure: the epoch another thread advanced to, and the
+     * unpins it saw, come before the frees we make by it */
+    if (atomic_compare_exchange_strong_explicit(&d->epoch, &g, g + 2, memory_order_release,
+                                                memory_order_acquire))
+        return g + 2;
+    ANNOTATE_HB_AFTER(&d->epoch);
+    return g;
 }
 
 /* Takes up to max bags that g has made ripe off the front of the queue
@@ -242,22 +247,7 @@ void ebr_collect(struct ebr_local *l, unsigned max_bags)
         atomic_store_explicit(&d->have_orphans, d->orphans != NULL, memory_order_relaxed);
         pthread_mutex_unlock(&d->lock);
     }
-    if (ripe == NULL)
-        return;
-    struct ebr_bag *last = ripe;
-    while (last->next != NULL)
-        last = last->next;
-    last->next = l->ripe;
-    l->ripe = ripe;
-    if (l->guard_count == 0)
-        ebr_free_ripe(l);
-}
-
-void ebr_free_ripe(struct ebr_local *l)
-{
     uint64_t freed = 0;
-    struct ebr_bag *ripe = l->ripe;
-    l->ripe = NULL;
     while (ripe != NULL) {
         struct ebr_bag *next = ripe->next;
         freed += run_bag(ripe);
@@ -267,21 +257,19 @@ void ebr_free_ripe(struct ebr_local *l)
             free(ripe);
         ripe = next;
     }
-    atomic_store_explicit(&l->freed, atomic_load_explicit(&l->freed, memory_order_relaxed) + freed,
-                          memory_order_relaxed);
+    if (freed != 0)
+        atomic_store_explicit(&l->freed, atomic_load_explicit(&l->freed, memory_order_relaxed) + freed,
+                              memory_order_relaxed);
 }
 
 void ebr_flush(struct ebr_local *l)
 {
     if (l->bag->len != 0)
         ebr_push_bag(l);
-    /* Each round pins afresh, at the epoch as it is now, so that it can
-     * advance it once more (a thread pinned at an older epoch cannot); with
-     * nobody else pinned, the second round frees what was sealed above. */
+    /* Each round advances the epoch once more, if nobody is pinned in an
+     * older one; with nobody pinned, the second frees what was sealed above. */
     for (int round = 0; round < 3; round++) {
-        ebr_pin(l);
         ebr_collect(l, UINT32_MAX);
-        ebr_unpin(l);
         if (l->sealed == NULL && !atomic_load_explicit(&l->domain->have_orphans, memory_order_relaxed))
             break;
     }
