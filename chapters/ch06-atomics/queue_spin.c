@@ -29,7 +29,6 @@
  * inside the queue; death by the signal itself when it crashed.
  */
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,7 @@
 #include "cacheline.h"
 #include "cli.h"
 #include "clock.h"
+#include "crash.h"
 #include "env.h"
 #include "msqueue_book.h"
 #include "threads.h"
@@ -78,73 +78,6 @@ static uint64_t ops_total(void)
         sum += atomic_load_explicit(&ops[i].value, memory_order_relaxed); /* relaxed: a tally */
     return sum;
 }
-
-/* ---- the crash report: async-signal-safe, so no stdio ---------------------- */
-
-/* (AddressSanitizer reports faults itself, with more to say.) */
-#if !defined(__SANITIZE_ADDRESS__)
-
-static char *put_str(char *p, const char *s)
-{
-    while (*s)
-        *p++ = *s++;
-    return p;
-}
-
-static char *put_uint(char *p, uint64_t v, unsigned base)
-{
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = "0123456789abcdef"[v % base];
-        v /= base;
-    } while (v != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
-static void on_crash(int sig, siginfo_t *info, void *uctx)
-{
-    (void)uctx;
-    char buf[256], *p = buf;
-    uint64_t ms = (lab_now_ns() - t0_ns) / 1000000;
-    p = put_str(p, "queue_spin: crashed: ");
-    p = put_str(p, sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "SIGABRT");
-    if (sig != SIGABRT) {
-        p = put_str(p, " (fault address 0x");
-        p = put_uint(p, (uint64_t)(uintptr_t)info->si_addr, 16);
-        p = put_str(p, ")");
-    }
-    p = put_str(p, " after ");
-    p = put_uint(p, ops_total(), 10);
-    p = put_str(p, " operations in ");
-    p = put_uint(p, ms / 1000, 10);
-    p = put_str(p, ".");
-    p = put_str(p, ms % 1000 < 100 ? (ms % 1000 < 10 ? "00" : "0") : "");
-    p = put_uint(p, ms % 1000, 10);
-    p = put_str(p, " s (msqueue_book.h: D1, D2, D4)\n");
-    if (write(STDOUT_FILENO, buf, (size_t)(p - buf)) < 0) {
-        /* nothing more can be said from a crash handler */
-    }
-    signal(sig, SIG_DFL); /* die of the signal itself, so the exit status says it */
-    raise(sig);
-}
-
-static void catch_crashes(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_crash;
-    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
-    sigaction(SIGABRT, &sa, NULL);
-}
-#else
-static void catch_crashes(void) {}
-#endif
 
 /* ---- the spin shape: the book's queue_spin ----------------------------------------- */
 
@@ -354,7 +287,9 @@ int main(int argc, char **argv)
         printf("queue_spin: parallel_exp(%d, %d, %d) repeated, %s, up to %g s\n", PC_TOTAL, PC_ENQS,
                PC_DEQS, variant, seconds);
 
-    catch_crashes();
+    static const struct lab_crash_report report = {"queue_spin", ops_total, " operations",
+                                                    " (msqueue_book.h: D1, D2, D4)"};
+    lab_catch_crashes(&report);
     t0_ns = lab_now_ns();
     pthread_t drv;
     if (pthread_create(&drv, NULL, driver, &r) != 0)

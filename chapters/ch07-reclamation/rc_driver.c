@@ -5,7 +5,6 @@
 #include "rc_driver.h"
 
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "cacheline.h"
 #include "cli.h"
 #include "clock.h"
+#include "crash.h"
 #include "env.h"
 #include "threads.h"
 
@@ -52,9 +52,7 @@ struct run {
 
 /* Push+pop pairs done, per thread; global because the crash handler reads them. */
 static struct padded_counter done[RC_DRIVE_MAX_THREADS];
-static const char *crash_name = "rc_driver";
 static uint64_t t0_ns;
-static bool driving; /* the crash line counts pairs only when rc_drive runs */
 
 static uint64_t done_total(void)
 {
@@ -147,89 +145,6 @@ static void *worker(size_t id, void *arg)
     atomic_fetch_add_explicit(&t->finished, 1, memory_order_relaxed); /* joined before use */
     return (void *)err;
 }
-
-/* ---- the crash report: async-signal-safe, so no stdio --------------------------------------- */
-
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-
-static char *put_str(char *p, const char *s)
-{
-    while (*s)
-        *p++ = *s++;
-    return p;
-}
-
-static char *put_uint(char *p, uint64_t v, unsigned base)
-{
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = "0123456789abcdef"[v % base];
-        v /= base;
-    } while (v != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
-static _Atomic int crashed; /* the first crashing thread speaks; the others just die */
-
-static void on_crash(int sig, siginfo_t *info, void *uctx)
-{
-    (void)uctx;
-    if (atomic_exchange(&crashed, 1) != 0) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    char buf[256], *p = buf;
-    uint64_t ms = (lab_now_ns() - t0_ns) / 1000000;
-    p = put_str(p, crash_name);
-    p = put_str(p, ": crashed: ");
-    p = put_str(p, sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "SIGABRT");
-    if (sig != SIGABRT) {
-        p = put_str(p, " (fault address 0x");
-        p = put_uint(p, (uint64_t)(uintptr_t)info->si_addr, 16);
-        p = put_str(p, ")");
-    }
-    if (driving) {
-        p = put_str(p, " after ");
-        p = put_uint(p, done_total(), 10);
-        p = put_str(p, " push+pop pairs in ");
-        p = put_uint(p, ms / 1000, 10);
-        p = put_str(p, ms % 1000 < 100 ? (ms % 1000 < 10 ? ".00" : ".0") : ".");
-        p = put_uint(p, ms % 1000, 10);
-        p = put_str(p, " s");
-    }
-    p = put_str(p, "\n");
-    if (write(STDOUT_FILENO, buf, (size_t)(p - buf)) < 0) {
-        /* nothing more can be said from a crash handler */
-    }
-    signal(sig, SIG_DFL); /* die of the signal itself, so the exit status says it */
-    raise(sig);
-}
-
-void rc_catch_crashes(const char *name)
-{
-    crash_name = name;
-    t0_ns = lab_now_ns();
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_crash;
-    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
-    sigaction(SIGABRT, &sa, NULL);
-}
-#else
-/* The sanitizers report faults themselves, with more to say. */
-void rc_catch_crashes(const char *name)
-{
-    crash_name = name;
-    t0_ns = lab_now_ns();
-}
-#endif
 
 /* ---- main's part: start, watch, judge ------------------------------------------------------- */
 
@@ -338,8 +253,11 @@ int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
 
     for (long i = 0; i < c->threads; i++)
         r.refs[i] = arc_clone(sh); /* one strong reference per thread, handed over */
-    rc_catch_crashes(ops->name);
-    driving = true;
+    /* from here a crash prints one line before the process dies of it */
+    static struct lab_crash_report report;
+    report = (struct lab_crash_report){ops->name, done_total, " push+pop pairs", ""};
+    lab_catch_crashes(&report);
+    t0_ns = lab_now_ns();
     struct lab_threads ts;
     if (lab_threads_start(&ts, (size_t)c->threads, worker, &r, 0) != 0)
         die("could not start %ld threads", c->threads);

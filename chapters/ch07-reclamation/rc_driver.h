@@ -52,12 +52,9 @@ struct rc_drive_config {
 #define RC_DRIVE_MAX_ITERS 10000000ULL
 #define RC_DRIVE_MAX_THREADS 64
 
-/* From here on a crash prints one line ("NAME: crashed: SIGSEGV (fault
- * address 0x0) after ...") before the process dies of the signal; nothing
- * under the sanitizers, which report crashes themselves. rc_drive calls it. */
-void rc_catch_crashes(const char *name);
-
-/* Runs the driver and prints its report; returns the exit status. */
+/* Runs the driver and prints its report; returns the exit status. A crash
+ * while it runs prints one line ("NAME: crashed: SIGSEGV (fault address 0x0)
+ * after N push+pop pairs in S s", crash.h) before the process dies of it. */
 int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c);
 
 #endif

@@ -37,6 +37,7 @@
 
 #include "annotate.h"
 #include "cli.h"
+#include "crash.h"
 #include "env.h"
 #include "rc_driver.h"
 #include "threads.h"
@@ -217,7 +218,8 @@ static int run_unpatched(void)
     if (s == NULL || rcb_push(s, 1) != 0 || rcb_push(s, 2) != 0)
         die("out of memory");
     setvbuf(stdout, NULL, _IOLBF, 0); /* every line out before the crash */
-    rc_catch_crashes("rc_treiber_book --unpatched");
+    static const struct lab_crash_report report = {"rc_treiber_book --unpatched", NULL, "", ""};
+    lab_catch_crashes(&report);
     printf("rc_treiber_book --unpatched: the book's pop, on one thread\n");
     printf("push(1); push(2)\n");
     if (!rcb_pop(s, &v))

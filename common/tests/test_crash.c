@@ -1,0 +1,75 @@
+/* test_crash.c - crash.h: the line a crashing program prints, and that it
+ * still dies of its signal. Each test crashes a child process of its own. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crash.h"
+#include "opaque.h"
+#include "test.h"
+
+static uint64_t forty_two(void) { return 42; }
+
+/* Forks a child that installs r and writes through address 8; returns how
+ * it ended, with what it printed in out. */
+static int crash_child(const struct lab_crash_report *r, char *out, size_t size)
+{
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT(pid >= 0, "fork");
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], STDOUT_FILENO);
+        lab_catch_crashes(r);
+        volatile int *bad = lab_opaque_ptr((void *)(uintptr_t)8);
+        *bad = 1;
+        _exit(0); /* not reached */
+    }
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t got;
+    while (len + 1 < size && (got = read(fds[0], out + len, size - 1 - len)) > 0)
+        len += (size_t)got;
+    out[len] = '\0';
+    close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+TEST(crash, the_line_names_the_signal_the_address_and_the_progress)
+{
+    if (SANITIZED)
+        SKIP("the sanitizers report faults themselves: no handler is installed");
+    static const struct lab_crash_report r = {"crashy", forty_two, " widgets", " (a note)"};
+    char out[512];
+    int status = crash_child(&r, out, sizeof out);
+    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+           "the child dies of SIGSEGV itself (status 0x%x)", status);
+    const char *head = "crashy: crashed: SIGSEGV (fault address 0x8) after 42 widgets in 0.";
+    ASSERT(strncmp(out, head, strlen(head)) == 0, "got: %s", out);
+    const char *tail = " s (a note)\n";
+    size_t n = strlen(out);
+    ASSERT(n > strlen(tail) && strcmp(out + n - strlen(tail), tail) == 0, "got: %s", out);
+}
+
+TEST(crash, without_a_count_the_line_stops_at_the_address)
+{
+    if (SANITIZED)
+        SKIP("the sanitizers report faults themselves: no handler is installed");
+    static const struct lab_crash_report r = {"quiet", NULL, "", ""};
+    char out[512];
+    int status = crash_child(&r, out, sizeof out);
+    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status 0x%x", status);
+    ASSERT_STR_EQ(out, "quiet: crashed: SIGSEGV (fault address 0x8)\n");
+}
