@@ -55,6 +55,7 @@
 #include "annotate.h"
 #include "cacheline.h"
 #include "reclaim_node.h"
+#include "registry.h"
 
 enum {
     EBR_BAG_CAP = 64,             /* deferred frees per bag */
@@ -74,8 +75,7 @@ struct ebr_domain;
 struct ebr_local {
     /* read by the threads that advance the epoch (one line: one miss each) */
     CACHE_ALIGNED _Atomic uintptr_t epoch; /* 0, or (epoch | 1) while pinned */
-    struct ebr_local *next;                /* the registry: never removed */
-    _Atomic bool active;                   /* held by a thread */
+    struct lab_record rec;                 /* the registry's link, which advances follow */
     /* the owner's */
     CACHE_ALIGNED unsigned guard_count; /* nested pins */
     unsigned pin_count;
@@ -88,14 +88,20 @@ struct ebr_local {
 
 struct ebr_domain {
     CACHE_ALIGNED _Atomic uintptr_t epoch; /* even; advances by 2 */
-    CACHE_ALIGNED _Atomic(struct ebr_local *) locals;
+    CACHE_ALIGNED struct lab_registry participants;
     pthread_mutex_t lock; /* the orphans: bags of ended participants */
     struct ebr_bag *orphans, *orphans_tail;
     _Atomic bool have_orphans; /* read without the lock, to skip it */
     _Atomic int fence; /* what a full fence names under TSan (annotate.h) */
-    pthread_key_t key;
-    uint64_t id;
 };
+
+_Static_assert(offsetof(struct ebr_local, rec) + sizeof(struct lab_record) <= CACHE_LINE,
+               "an advance reads a participant's epoch and its link in one line");
+
+static inline struct ebr_local *ebr_local_of(struct lab_record *rec)
+{
+    return (struct ebr_local *)((char *)rec - offsetof(struct ebr_local, rec));
+}
 
 /* Epoch words: the pinned bit, and the number of advances from b to a (the
  * difference wraps safely, as the counter does). */
@@ -118,19 +124,15 @@ void ebr_domain_destroy(struct ebr_domain *d);
 struct ebr_local *ebr_local_register(struct ebr_domain *d);
 void ebr_local_unregister(struct ebr_local *l);
 
-struct ebr_tls_cache {
-    uint64_t id;
-    struct ebr_local *local;
-};
-extern _Thread_local struct ebr_tls_cache ebr_tls;
+extern _Thread_local struct lab_record_cache ebr_tls;
 struct ebr_local *ebr_local_get_slow(struct ebr_domain *d);
 
 /* The calling thread's participant in d, registered on first use, its bag
  * sealed and queued when the thread ends. */
 static inline struct ebr_local *ebr_local_get(struct ebr_domain *d)
 {
-    if (ebr_tls.id == d->id)
-        return ebr_tls.local;
+    if (ebr_tls.id == d->participants.id)
+        return ebr_local_of(ebr_tls.rec);
     return ebr_local_get_slow(d);
 }
 

@@ -25,7 +25,7 @@
  * amortised, and no record ever holds more than R retired nodes: garbage is
  * bounded whatever the threads do, the property epochs lack. A thread that
  * ends hands what it could not free to the domain's orphan list, which the
- * next scan adopts, and its record is reused by the next thread.
+ * next scan adopts, and its record is reused by the next thread (registry.h).
  */
 #ifndef LAB_HP_H
 #define LAB_HP_H
@@ -40,6 +40,7 @@
 #include "annotate.h"
 #include "cacheline.h"
 #include "reclaim_node.h"
+#include "registry.h"
 
 enum { HP_SLOTS = 2 };
 
@@ -49,8 +50,7 @@ struct hp_local {
     /* read by every scanner (one line: one miss each); the slots are written
      * by the owner only */
     CACHE_ALIGNED void *_Atomic slot[HP_SLOTS];
-    struct hp_local *next; /* the registry: records are never removed */
-    _Atomic bool active;   /* held by a thread */
+    struct lab_record rec; /* the registry's link, which scanners follow */
     /* the owner's, on a line of their own, so that retiring does not disturb
      * the scanners */
     CACHE_ALIGNED struct reclaim_node *retired;
@@ -62,15 +62,21 @@ struct hp_local {
     struct hp_domain *domain;
 };
 
+_Static_assert(offsetof(struct hp_local, rec) + sizeof(struct lab_record) <= CACHE_LINE,
+               "a scanner reads a record's slots and its link in one line");
+
 struct hp_domain {
-    _Atomic(struct hp_local *) locals;
+    struct lab_registry records;
     _Atomic size_t nlocals;
     CACHE_ALIGNED _Atomic(struct reclaim_node *) orphans;
     _Atomic uint64_t norphans;
     _Atomic int fence; /* what a full fence names under TSan (annotate.h) */
-    pthread_key_t key; /* this thread's record; its destructor releases it */
-    uint64_t id;       /* tells domains apart in the per-thread cache */
 };
+
+static inline struct hp_local *hp_local_of(struct lab_record *rec)
+{
+    return (struct hp_local *)((char *)rec - offsetof(struct hp_local, rec));
+}
 
 /* 0, or a positive errno (no thread-specific key left). */
 int hp_domain_init(struct hp_domain *d);
@@ -84,19 +90,15 @@ struct hp_local *hp_local_register(struct hp_domain *d);
 /* Scans, hands the survivors to the orphans and frees the record for reuse. */
 void hp_local_release(struct hp_local *l);
 
-struct hp_tls_cache {
-    uint64_t id;
-    struct hp_local *local;
-};
-extern _Thread_local struct hp_tls_cache hp_tls;
+extern _Thread_local struct lab_record_cache hp_tls;
 struct hp_local *hp_local_get_slow(struct hp_domain *d);
 
 /* The calling thread's record in d, registered on first use and released when
  * the thread ends. */
 static inline struct hp_local *hp_local_get(struct hp_domain *d)
 {
-    if (hp_tls.id == d->id)
-        return hp_tls.local;
+    if (hp_tls.id == d->records.id)
+        return hp_local_of(hp_tls.rec);
     return hp_local_get_slow(d);
 }
 

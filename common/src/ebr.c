@@ -6,27 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Thread_local struct ebr_tls_cache ebr_tls;
+_Thread_local struct lab_record_cache ebr_tls;
 
-static _Atomic uint64_t next_domain_id = 1;
-
-static void unregister_at_exit(void *p) { ebr_local_unregister(p); }
+static void unregister_at_exit(void *p) { ebr_local_unregister(ebr_local_of(p)); }
 
 int ebr_domain_init(struct ebr_domain *d)
 {
     atomic_init(&d->epoch, 0);
-    atomic_init(&d->locals, NULL);
     d->orphans = d->orphans_tail = NULL;
     atomic_init(&d->have_orphans, false);
     atomic_init(&d->fence, 0);
     ANNOTATE_ATOMIC(&d->epoch);
     ANNOTATE_ATOMIC(&d->have_orphans);
-    ANNOTATE_ATOMIC(&d->locals);
-    d->id = atomic_fetch_add_explicit(&next_domain_id, 1, memory_order_relaxed);
     int err = pthread_mutex_init(&d->lock, NULL);
     if (err != 0)
         return err;
-    err = pthread_key_create(&d->key, unregister_at_exit);
+    err = lab_registry_init(&d->participants, unregister_at_exit);
     if (err != 0)
         pthread_mutex_destroy(&d->lock);
     return err;
@@ -54,21 +49,21 @@ static void free_bags(struct ebr_bag *b)
 
 void ebr_domain_destroy(struct ebr_domain *d)
 {
-    pthread_key_delete(d->key);
+    lab_registry_destroy(&d->participants);
     free_bags(d->orphans);
-    struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire);
-    while (l != NULL) {
-        struct ebr_local *next = l->next;
+    struct lab_record *rec = lab_registry_first(&d->participants);
+    while (rec != NULL) {
+        struct lab_record *next = rec->next;
+        struct ebr_local *l = ebr_local_of(rec);
         free_bags(l->sealed);
         run_bag(l->bag);
         free(l->bag);
         free(l->spare);
         free(l);
-        l = next;
+        rec = next;
     }
     pthread_mutex_destroy(&d->lock);
-    if (ebr_tls.id == d->id)
-        ebr_tls = (struct ebr_tls_cache){0, NULL};
+    lab_registry_forget(&d->participants, &ebr_tls);
 }
 
 static struct ebr_bag *bag_new(void)
@@ -86,17 +81,9 @@ static struct ebr_bag *bag_new(void)
 
 struct ebr_local *ebr_local_register(struct ebr_domain *d)
 {
-    ANNOTATE_HB_AFTER(&d->locals);
-    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
-         l = l->next) {
-        bool idle = false;
-        /* acquire: what the last holder left in the record comes before us */
-        if (atomic_compare_exchange_strong_explicit(&l->active, &idle, true,
-                                                    memory_order_acquire, memory_order_relaxed)) {
-            ANNOTATE_HB_AFTER(&l->active);
-            return l;
-        }
-    }
+    struct lab_record *idle = lab_registry_claim(&d->participants);
+    if (idle != NULL)
+        return ebr_local_of(idle);
     struct ebr_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
     if (l == NULL) {
         fputs("ebr: out of memory registering a thread\n", stderr);
@@ -107,18 +94,11 @@ struct ebr_local *ebr_local_register(struct ebr_domain *d)
     ANNOTATE_ATOMIC(&l->epoch);
     atomic_init(&l->deferred, 0);
     atomic_init(&l->freed, 0);
-    atomic_init(&l->active, true);
     ANNOTATE_ATOMIC(&l->deferred);
     ANNOTATE_ATOMIC(&l->freed);
-    ANNOTATE_ATOMIC(&l->active);
     l->bag = bag_new();
     l->domain = d;
-    l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
-    /* release: the record is initialised before an advancing thread reads it */
-    do
-        ANNOTATE_HB_BEFORE(&d->locals); /* again after a failed CAS rewrote next */
-    while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
-                                                  memory_order_relaxed));
+    lab_registry_push(&d->participants, &l->rec);
     return l;
 }
 
@@ -144,23 +124,18 @@ void ebr_local_unregister(struct ebr_local *l)
         pthread_mutex_unlock(&d->lock);
         l->sealed = l->sealed_tail = NULL;
     }
-    ANNOTATE_HB_BEFORE(&l->active);
-    /* release: the next holder of the record sees it as we left it */
-    atomic_store_explicit(&l->active, false, memory_order_release);
+    lab_registry_release(&l->rec);
+}
+
+static struct lab_record *make_participant(struct lab_registry *r)
+{
+    struct ebr_domain *d = (struct ebr_domain *)((char *)r - offsetof(struct ebr_domain, participants));
+    return &ebr_local_register(d)->rec;
 }
 
 struct ebr_local *ebr_local_get_slow(struct ebr_domain *d)
 {
-    struct ebr_local *l = pthread_getspecific(d->key);
-    if (l == NULL) {
-        l = ebr_local_register(d);
-        if (pthread_setspecific(d->key, l) != 0) {
-            fputs("ebr: cannot keep the thread's participant\n", stderr);
-            abort();
-        }
-    }
-    ebr_tls = (struct ebr_tls_cache){d->id, l};
-    return l;
+    return ebr_local_of(lab_registry_get_slow(&d->participants, &ebr_tls, make_participant));
 }
 
 void ebr_push_bag(struct ebr_local *l)
@@ -190,9 +165,9 @@ uintptr_t ebr_try_advance(struct ebr_domain *d)
     /* pairs with the fence of every pin: a participant we see unpinned
      * below will, when it pins, read an epoch at least this one */
     lab_fence_seq_cst(&d->fence);
-    ANNOTATE_HB_AFTER(&d->locals);
-    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
-         l = l->next) {
+    for (struct lab_record *rec = lab_registry_first(&d->participants); rec != NULL;
+         rec = rec->next) {
+        struct ebr_local *l = ebr_local_of(rec);
         /* acquire: its reads in the critical section it has left come
          * before whatever our advance lets be freed */
         uintptr_t le = atomic_load_explicit(&l->epoch, memory_order_acquire);
@@ -278,14 +253,11 @@ void ebr_flush(struct ebr_local *l)
 uint64_t ebr_unreclaimed(struct ebr_domain *d)
 {
     uint64_t deferred = 0, freed = 0;
-    ANNOTATE_HB_AFTER(&d->locals);
     /* the frees first: each free follows its defer, so reading the defers
      * after them never counts a node freed and not deferred */
-    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
-         l = l->next)
-        freed += atomic_load_explicit(&l->freed, memory_order_relaxed);
-    for (struct ebr_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
-         l = l->next)
-        deferred += atomic_load_explicit(&l->deferred, memory_order_relaxed);
+    for (struct lab_record *rec = lab_registry_first(&d->participants); rec != NULL; rec = rec->next)
+        freed += atomic_load_explicit(&ebr_local_of(rec)->freed, memory_order_relaxed);
+    for (struct lab_record *rec = lab_registry_first(&d->participants); rec != NULL; rec = rec->next)
+        deferred += atomic_load_explicit(&ebr_local_of(rec)->deferred, memory_order_relaxed);
     return deferred > freed ? deferred - freed : 0;
 }

@@ -6,59 +6,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Thread_local struct hp_tls_cache hp_tls;
+_Thread_local struct lab_record_cache hp_tls;
 
-static _Atomic uint64_t next_domain_id = 1;
-
-static void release_at_exit(void *p) { hp_local_release(p); }
+static void release_at_exit(void *p) { hp_local_release(hp_local_of(p)); }
 
 int hp_domain_init(struct hp_domain *d)
 {
-    atomic_init(&d->locals, NULL);
     atomic_init(&d->nlocals, 0);
     atomic_init(&d->orphans, NULL);
     atomic_init(&d->norphans, 0);
     atomic_init(&d->fence, 0);
-    ANNOTATE_ATOMIC(&d->locals);
     ANNOTATE_ATOMIC(&d->nlocals);
     ANNOTATE_ATOMIC(&d->orphans);
     ANNOTATE_ATOMIC(&d->norphans);
-    d->id = atomic_fetch_add_explicit(&next_domain_id, 1, memory_order_relaxed);
-    return pthread_key_create(&d->key, release_at_exit);
+    return lab_registry_init(&d->records, release_at_exit);
 }
 
 void hp_domain_destroy(struct hp_domain *d)
 {
-    /* no destructor may run for d any more: threads that still hold a record
-     * keep a stale cache entry, which no later domain's id matches */
-    pthread_key_delete(d->key);
-    struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire);
-    while (l != NULL) {
-        struct hp_local *next = l->next;
+    lab_registry_destroy(&d->records);
+    struct lab_record *rec = lab_registry_first(&d->records);
+    while (rec != NULL) {
+        struct lab_record *next = rec->next;
+        struct hp_local *l = hp_local_of(rec);
         reclaim_free_list(l->retired);
         free(l->scratch);
         free(l);
-        l = next;
+        rec = next;
     }
     reclaim_free_list(atomic_load_explicit(&d->orphans, memory_order_acquire));
-    if (hp_tls.id == d->id)
-        hp_tls = (struct hp_tls_cache){0, NULL};
+    lab_registry_forget(&d->records, &hp_tls);
 }
 
 /* A record that no thread holds, or a new one pushed on the registry. */
 struct hp_local *hp_local_register(struct hp_domain *d)
 {
-    ANNOTATE_HB_AFTER(&d->locals);
-    for (struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
-         l = l->next) {
-        bool idle = false;
-        /* acquire: what the last holder did to the record comes before us */
-        if (atomic_compare_exchange_strong_explicit(&l->active, &idle, true,
-                                                    memory_order_acquire, memory_order_relaxed)) {
-            ANNOTATE_HB_AFTER(&l->active);
-            return l;
-        }
-    }
+    struct lab_record *idle = lab_registry_claim(&d->records);
+    if (idle != NULL)
+        return hp_local_of(idle);
     struct hp_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
     if (l == NULL) {
         fputs("hp: out of memory registering a thread\n", stderr);
@@ -70,19 +55,12 @@ struct hp_local *hp_local_register(struct hp_domain *d)
         ANNOTATE_ATOMIC(&l->slot[i]);
     }
     atomic_init(&l->unreclaimed, 0);
-    atomic_init(&l->active, true);
     ANNOTATE_ATOMIC(&l->unreclaimed);
-    ANNOTATE_ATOMIC(&l->active);
     l->domain = d;
     /* counted before it is reachable: a scan that sees the record also uses
      * a threshold that counts its hazards */
     atomic_fetch_add_explicit(&d->nlocals, 1, memory_order_relaxed);
-    l->next = atomic_load_explicit(&d->locals, memory_order_relaxed);
-    /* release: the record's fields are initialised before scanners reach it */
-    do
-        ANNOTATE_HB_BEFORE(&d->locals); /* again after a failed CAS rewrote next */
-    while (!atomic_compare_exchange_weak_explicit(&d->locals, &l->next, l, memory_order_release,
-                                                  memory_order_relaxed));
+    lab_registry_push(&d->records, &l->rec);
     return l;
 }
 
@@ -108,23 +86,18 @@ void hp_local_release(struct hp_local *l)
         l->nretired = 0;
         atomic_store_explicit(&l->unreclaimed, 0, memory_order_relaxed);
     }
-    ANNOTATE_HB_BEFORE(&l->active);
-    /* release: the next holder of the record sees it as we left it */
-    atomic_store_explicit(&l->active, false, memory_order_release);
+    lab_registry_release(&l->rec);
+}
+
+static struct lab_record *make_record(struct lab_registry *r)
+{
+    struct hp_domain *d = (struct hp_domain *)((char *)r - offsetof(struct hp_domain, records));
+    return &hp_local_register(d)->rec;
 }
 
 struct hp_local *hp_local_get_slow(struct hp_domain *d)
 {
-    struct hp_local *l = pthread_getspecific(d->key);
-    if (l == NULL) {
-        l = hp_local_register(d);
-        if (pthread_setspecific(d->key, l) != 0) {
-            fputs("hp: cannot keep the thread's record\n", stderr);
-            abort();
-        }
-    }
-    hp_tls = (struct hp_tls_cache){d->id, l};
-    return l;
+    return hp_local_of(lab_registry_get_slow(&d->records, &hp_tls, make_record));
 }
 
 void hp_retire(struct hp_local *l, struct reclaim_node *n, void (*free_node)(struct reclaim_node *))
@@ -161,9 +134,8 @@ static size_t collect_hazards(struct hp_local *l)
         l->scratch_cap = 2 * need;
     }
     size_t n = 0;
-    ANNOTATE_HB_AFTER(&d->locals);
-    for (struct hp_local *r = atomic_load_explicit(&d->locals, memory_order_acquire); r != NULL;
-         r = r->next) {
+    for (struct lab_record *rec = lab_registry_first(&d->records); rec != NULL; rec = rec->next) {
+        struct hp_local *r = hp_local_of(rec);
         for (int i = 0; i < HP_SLOTS; i++) {
             /* acquire: pairs with the release that last changed the slot;
              * the reads its owner made of the node it named before come first */
@@ -244,9 +216,7 @@ size_t hp_scan(struct hp_local *l)
 uint64_t hp_unreclaimed(struct hp_domain *d)
 {
     uint64_t total = atomic_load_explicit(&d->norphans, memory_order_relaxed);
-    ANNOTATE_HB_AFTER(&d->locals);
-    for (struct hp_local *l = atomic_load_explicit(&d->locals, memory_order_acquire); l != NULL;
-         l = l->next)
-        total += atomic_load_explicit(&l->unreclaimed, memory_order_relaxed);
+    for (struct lab_record *rec = lab_registry_first(&d->records); rec != NULL; rec = rec->next)
+        total += atomic_load_explicit(&hp_local_of(rec)->unreclaimed, memory_order_relaxed);
     return total;
 }
