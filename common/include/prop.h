@@ -152,4 +152,13 @@ struct prop_model {
 /* A property (env: the struct prop_model) that runs one generated sequence. */
 enum prop_result prop_model_property(struct prop_source *s, void *env);
 
+/* The models of a stack and of a queue, for .model_new/.model_free/.model_apply:
+ * operation 0 pushes arg and returns 0 (-ENOMEM if the model cannot grow),
+ * operation 1 pops and returns the value (last in, or first in), or -1 when
+ * empty. */
+void *prop_push_pop_model_new(void);
+void prop_push_pop_model_free(void *model);
+int64_t prop_stack_model_apply(void *model, size_t op, int64_t arg);
+int64_t prop_queue_model_apply(void *model, size_t op, int64_t arg);
+
 #endif

@@ -456,3 +456,51 @@ out:
         m->model_free(model);
     return result;
 }
+
+/* A growing array: a stack pops from its end, a queue from its head. */
+struct push_pop_model {
+    int64_t *items;
+    size_t head, len, cap;
+};
+
+void *prop_push_pop_model_new(void)
+{
+    return calloc(1, sizeof(struct push_pop_model));
+}
+
+void prop_push_pop_model_free(void *model)
+{
+    struct push_pop_model *m = model;
+    free(m->items);
+    free(m);
+}
+
+static int64_t model_push(struct push_pop_model *m, int64_t v)
+{
+    if (m->len == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 16;
+        int64_t *grown = realloc(m->items, cap * sizeof *grown);
+        if (grown == NULL)
+            return -ENOMEM;
+        m->items = grown;
+        m->cap = cap;
+    }
+    m->items[m->len++] = v;
+    return 0;
+}
+
+int64_t prop_stack_model_apply(void *model, size_t op, int64_t arg)
+{
+    struct push_pop_model *m = model;
+    if (op == 0)
+        return model_push(m, arg);
+    return m->len > 0 ? m->items[--m->len] : -1;
+}
+
+int64_t prop_queue_model_apply(void *model, size_t op, int64_t arg)
+{
+    struct push_pop_model *m = model;
+    if (op == 0)
+        return model_push(m, arg);
+    return m->head < m->len ? m->items[m->head++] : -1;
+}

@@ -138,3 +138,53 @@ static enum prop_result always_holds(struct prop_source *s, void *env)
 }
 
 PROPERTY(prop, one_line_property, always_holds, NULL)
+
+/* ---- the stack and queue models ------------------------------------------------------- */
+
+TEST(prop, the_stack_model_is_last_in_first_out_and_the_queue_first_in_first_out)
+{
+    void *s = prop_push_pop_model_new(), *q = prop_push_pop_model_new();
+    ASSERT_NOT_NULL(s);
+    ASSERT_NOT_NULL(q);
+    ASSERT_EQ(prop_stack_model_apply(s, 1, 0), -1, "empty");
+    ASSERT_EQ(prop_queue_model_apply(q, 1, 0), -1, "empty");
+    for (int64_t v = 1; v <= 100; v++) { /* past the first growth */
+        ASSERT_EQ(prop_stack_model_apply(s, 0, v), 0);
+        ASSERT_EQ(prop_queue_model_apply(q, 0, v), 0);
+    }
+    for (int64_t v = 1; v <= 100; v++) {
+        ASSERT_EQ(prop_stack_model_apply(s, 1, 0), 101 - v);
+        ASSERT_EQ(prop_queue_model_apply(q, 1, 0), v);
+    }
+    ASSERT_EQ(prop_stack_model_apply(s, 1, 0), -1, "empty again");
+    ASSERT_EQ(prop_queue_model_apply(q, 1, 0), -1, "empty again");
+    prop_push_pop_model_free(s);
+    prop_push_pop_model_free(q);
+}
+
+/* A queue passed off as a stack: the stack model must tell them apart. */
+static const char *const push_pop_ops[] = {"push", "pop"};
+static struct prop_model queue_as_stack = {
+    .ops = push_pop_ops,
+    .n_ops = 2,
+    .takes_arg = (bool[]){true, false},
+    .arg_lo = 0,
+    .arg_hi = 1000,
+    .average_steps = 20,
+    .real_new = prop_push_pop_model_new,
+    .real_free = prop_push_pop_model_free,
+    .real_apply = prop_queue_model_apply,
+    .model_new = prop_push_pop_model_new,
+    .model_free = prop_push_pop_model_free,
+    .model_apply = prop_stack_model_apply,
+};
+
+TEST(prop, the_stack_model_catches_a_queue_in_two_pushes_and_a_pop)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 1000, .seed = 3};
+    ASSERT(!prop_check("queue as stack", prop_model_property, &queue_as_stack, &c, &r),
+           "not found");
+    ASSERT_STR_EQ(r.log, "push(0) -> 0\npush(1) -> 0\npop() -> 0\nstep 2: the model says 1\n",
+                  "%s", r.message);
+}

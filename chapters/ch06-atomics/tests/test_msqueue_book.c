@@ -176,40 +176,6 @@ static void real_free(void *real)
     msqb_free(real);
 }
 
-/* The model: a growing array and a read index (the book's VecDeque). */
-struct model {
-    int64_t *items;
-    size_t head, len, cap;
-};
-
-static void *model_new(void)
-{
-    return calloc(1, sizeof(struct model));
-}
-
-static void model_free(void *m)
-{
-    free(((struct model *)m)->items);
-    free(m);
-}
-
-static int64_t model_apply(void *mv, size_t op, int64_t arg)
-{
-    struct model *m = mv;
-    if (op == 1)
-        return m->head < m->len ? m->items[m->head++] : -1;
-    if (m->len == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 16;
-        int64_t *n = realloc(m->items, cap * sizeof *n);
-        if (n == NULL)
-            return -12;
-        m->items = n;
-        m->cap = cap;
-    }
-    m->items[m->len++] = arg;
-    return 0;
-}
-
 static const char *const op_names[] = {"enq", "deq"};
 
 /* The book's `sequential`: Enq(u32) or Deq with probability 1/2 each. */
@@ -223,9 +189,9 @@ static struct prop_model sequential_free = {
     .real_new = real_new_free,
     .real_free = real_free,
     .real_apply = real_apply,
-    .model_new = model_new,
-    .model_free = model_free,
-    .model_apply = model_apply,
+    .model_new = prop_push_pop_model_new, /* the book's VecDeque */
+    .model_free = prop_push_pop_model_free,
+    .model_apply = prop_queue_model_apply,
 };
 static struct prop_model sequential_no_free = {
     .ops = op_names,
@@ -237,9 +203,9 @@ static struct prop_model sequential_no_free = {
     .real_new = real_new_no_free,
     .real_free = real_free,
     .real_apply = real_apply,
-    .model_new = model_new,
-    .model_free = model_free,
-    .model_apply = model_apply,
+    .model_new = prop_push_pop_model_new, /* the book's VecDeque */
+    .model_free = prop_push_pop_model_free,
+    .model_apply = prop_queue_model_apply,
 };
 
 PROPERTY(msqueue_book, sequential_matches_a_model_with_free, prop_model_property, &sequential_free)

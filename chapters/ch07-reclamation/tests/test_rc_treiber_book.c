@@ -44,32 +44,6 @@ static void real_free(void *real)
     rcb_free(real);
 }
 
-struct model {
-    int64_t items[4096];
-    size_t len;
-};
-
-static void *model_new(void)
-{
-    return calloc(1, sizeof(struct model));
-}
-
-static void model_free(void *m)
-{
-    free(m);
-}
-
-static int64_t model_apply(void *mv, size_t op, int64_t arg)
-{
-    struct model *m = mv;
-    if (op == 1)
-        return m->len > 0 ? m->items[--m->len] : -1;
-    if (m->len == sizeof m->items / sizeof m->items[0])
-        return -12;
-    m->items[m->len++] = arg;
-    return 0;
-}
-
 static const char *const op_names[] = {"push", "pop"};
 
 static struct prop_model sequential = {
@@ -82,9 +56,9 @@ static struct prop_model sequential = {
     .real_new = real_new,
     .real_free = real_free,
     .real_apply = real_apply,
-    .model_new = model_new,
-    .model_free = model_free,
-    .model_apply = model_apply,
+    .model_new = prop_push_pop_model_new,
+    .model_free = prop_push_pop_model_free,
+    .model_apply = prop_stack_model_apply,
 };
 
 PROPERTY(rc_treiber_book, one_thread_matches_a_model, prop_model_property, &sequential)
