@@ -9,10 +9,11 @@
  *     lab_catch_crashes(&report);       at the start of the run
  *
  * The handler may only call what is async-signal-safe: no stdio, no malloc.
- * It formats into a buffer on its stack and write()s it, and count must be as
- * safe (relaxed loads of counters). The first thread to crash speaks; any
- * other dies quietly. Then the signal is raised again with its default action,
- * so the exit status still says how the process died. Under AddressSanitizer
+ * It formats into a buffer on its stack (320 bytes: a longer line is cut) and
+ * write()s it, and count must be as safe (relaxed loads of counters). The
+ * first thread to crash speaks; any other that crashes meanwhile waits in the
+ * handler. Then the signal is raised again with its default action, so the
+ * exit status still says how the process died. Under AddressSanitizer
  * or ThreadSanitizer nothing is installed: they report faults themselves,
  * with more to say.
  */

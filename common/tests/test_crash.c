@@ -1,5 +1,6 @@
 /* test_crash.c - crash.h: the line a crashing program prints, and that it
  * still dies of its signal. Each test crashes a child process of its own. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,43 @@
 #include "opaque.h"
 #include "test.h"
 
-static uint64_t forty_two(void) { return 42; }
+static uint64_t forty_two(void)
+{
+    return 42;
+}
 
-/* Forks a child that installs r and writes through address 8; returns how
+static void fault(void)
+{
+    volatile int *bad = lab_opaque_ptr((void *)(uintptr_t)8);
+    *bad = 1;
+}
+
+/* Threads that fault together, released by one barrier. */
+enum { CRASHERS = 4 };
+static pthread_barrier_t together;
+
+static void *fault_together(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&together);
+    fault();
+    return NULL;
+}
+
+static void fault_in_threads(void)
+{
+    pthread_t t[CRASHERS];
+    pthread_barrier_init(&together, NULL, CRASHERS);
+    for (int i = 0; i < CRASHERS; i++)
+        pthread_create(&t[i], NULL, fault_together, NULL);
+    for (int i = 0; i < CRASHERS; i++)
+        pthread_join(t[i], NULL); /* not reached */
+}
+
+/* Forks a child that installs r and runs crash (which faults); returns how
  * it ended, with what it printed in out. */
-static int crash_child(const struct lab_crash_report *r, char *out, size_t size)
+static int crash_child_with(const struct lab_crash_report *r, void (*crash)(void), char *out,
+                            size_t size)
 {
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
@@ -27,8 +60,7 @@ static int crash_child(const struct lab_crash_report *r, char *out, size_t size)
         dup2(fds[1], STDOUT_FILENO);
         setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0}); /* a planned crash leaves no core */
         lab_catch_crashes(r);
-        volatile int *bad = lab_opaque_ptr((void *)(uintptr_t)8);
-        *bad = 1;
+        crash();
         _exit(0); /* not reached */
     }
     close(fds[1]);
@@ -41,6 +73,11 @@ static int crash_child(const struct lab_crash_report *r, char *out, size_t size)
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     return status;
+}
+
+static int crash_child(const struct lab_crash_report *r, char *out, size_t size)
+{
+    return crash_child_with(r, fault, out, size);
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -74,4 +111,36 @@ TEST(crash, without_a_count_the_line_stops_at_the_address)
     int status = crash_child(&r, out, sizeof out);
     ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status 0x%x", status);
     ASSERT_STR_EQ(out, "quiet: crashed: SIGSEGV (fault address 0x8)\n");
+}
+
+TEST(crash, a_line_too_long_is_cut_and_still_ends_the_line)
+{
+    if (SANITIZED)
+        SKIP("the sanitizers report faults themselves: no handler is installed");
+    static char note[1000];
+    memset(note, 'x', sizeof note - 1);
+    static const struct lab_crash_report r = {"long", NULL, "", note};
+    char out[2048];
+    int status = crash_child(&r, out, sizeof out);
+    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status 0x%x", status);
+    size_t n = strlen(out);
+    ASSERT(n == 320 && out[n - 1] == '\n', "a whole buffer, ending the line: %zu bytes", n);
+    const char *head = "long: crashed: SIGSEGV (fault address 0x8)xxx";
+    ASSERT(strncmp(out, head, strlen(head)) == 0, "got: %.60s", out);
+}
+
+/* Four threads fault at once: one line, not none and not two, and the
+ * process still dies of the signal. */
+TEST(crash, of_threads_crashing_together_one_speaks)
+{
+    if (SANITIZED)
+        SKIP("the sanitizers report faults themselves: no handler is installed");
+    static const struct lab_crash_report r = {"crowd", NULL, "", ""};
+    for (int run = 0; run < 20; run++) {
+        char out[1024];
+        int status = crash_child_with(&r, fault_in_threads, out, sizeof out);
+        ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "run %d: status 0x%x", run,
+               status);
+        ASSERT_STR_EQ(out, "crowd: crashed: SIGSEGV (fault address 0x8)\n", "run %d", run);
+    }
 }
