@@ -14,8 +14,9 @@
  * The global epoch counts up by 2; a participant's epoch word is 0 when it is
  * not pinned and (epoch | 1) when it is, the low bit being "pinned". Pinning
  * is a store of that word and a full fence (an exchange on x86): every load
- * of a shared pointer comes after the announcement. Any pinned thread may
- * advance the epoch, when every pinned participant has seen the current one.
+ * of a shared pointer comes after the announcement. Any thread may advance
+ * the epoch (a CAS from the value it read), when every pinned participant has
+ * seen the current one.
  *
  * Garbage goes into the thread's bag (EBR_BAG_CAP entries); a full bag is
  * sealed with the global epoch and queued. A bag sealed at epoch e is freed
@@ -35,8 +36,10 @@
  * critical section, where crossbeam collects inside the pin: up to 512 frees
  * inside it kept the epoch from advancing for as long as they took, and for
  * as long as the thread was descheduled among them. Unpinned, the advance is a
- * CAS (crossbeam's pinned advancer may store). On the contended stack this
- * took ebr from 1.03-1.09x ck_epoch's time to 0.94-1.02x (make bench-ch07).
+ * CAS (crossbeam's pinned advancer may store). On the contended stack, with
+ * ebr and ck_epoch alone, this took ebr from 1.03x ck_epoch's time to
+ * 0.91-0.94x on 2 threads and from 1.05-1.11x to 0.99-1.01x on 4
+ * (bench/ch07/bench_reclaim.c).
  *
  * The price: no per-read cost, but a thread that stays pinned (descheduled,
  * blocked in I/O) stops the epoch, and garbage grows without bound until it

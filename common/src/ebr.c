@@ -178,11 +178,15 @@ uintptr_t ebr_try_advance(struct ebr_domain *d)
     /* A CAS, not crossbeam's plain store: the caller need not be pinned, so
      * others may have moved the epoch on since we read g, and g + 2 stored
      * now would move it back */
+    /* (before the CAS, whatever its outcome: on a failure helgrind and DRD
+     * get one edge more than the program has, which can hide a race from
+     * them but never report one that is not there) */
     ANNOTATE_HB_BEFORE(&d->epoch);
     /* release: the unpins we saw come before any free that sees g + 2;
      * acquire on failure: the epoch another thread advanced to, and the
-     * unpins it saw, come before the frees we make by it */
-    if (atomic_compare_exchange_strong_explicit(&d->epoch, &g, g + 2, memory_order_release,
+     * unpins it saw, come before the frees we make by it (acq_rel on success,
+     * as C11 wants the failure order no stronger than the success order) */
+    if (atomic_compare_exchange_strong_explicit(&d->epoch, &g, g + 2, memory_order_acq_rel,
                                                 memory_order_acquire))
         return g + 2;
     ANNOTATE_HB_AFTER(&d->epoch);

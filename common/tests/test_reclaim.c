@@ -317,6 +317,60 @@ TEST(reclaim, ebr_an_ending_participant_leaves_its_bags_to_the_orphans)
     ebr_domain_destroy(&d);
 }
 
+/* Collections run unpinned, so an advancing thread may hold an epoch others
+ * have moved past: its CAS must fail, not store an older epoch. Workers
+ * advance from outside any pin while a watcher checks the epoch only grows. */
+enum { ADVANCERS = 3 };
+
+struct advance_run {
+    struct ebr_domain d;
+    uint64_t rounds;
+    _Atomic int finished;
+};
+
+static void *advance_side(size_t id, void *arg)
+{
+    struct advance_run *a = arg;
+    if (id == ADVANCERS) {
+        uintptr_t last = atomic_load(&a->d.epoch);
+        do {
+            uintptr_t now = atomic_load(&a->d.epoch);
+            if (ebr_advances(now, last) < 0)
+                return "the epoch moved back";
+            last = now;
+        } while (atomic_load(&a->finished) < ADVANCERS);
+        return NULL;
+    }
+    struct ebr_local *l = ebr_local_get(&a->d);
+    for (uint64_t i = 0; i < a->rounds; i++) {
+        if (i % 4 == 0) { /* now and then a pin, so that some advances are refused */
+            ebr_pin(l);
+            ebr_unpin(l);
+        }
+        ebr_collect(l, 0);
+        if (i % 64 == 0)
+            sched_yield(); /* valgrind's scheduler: let the others in between */
+    }
+    atomic_fetch_add(&a->finished, 1);
+    return NULL;
+}
+
+TEST(reclaim, ebr_unpinned_advances_never_move_the_epoch_back, .timeout = 120)
+{
+    static struct advance_run a;
+    a.rounds = lab_scaled(400000);
+    atomic_init(&a.finished, 0);
+    ASSERT_EQ(ebr_domain_init(&a.d), 0);
+    struct lab_threads ts;
+    ASSERT_EQ(lab_threads_start(&ts, ADVANCERS + 1, advance_side, &a, 0), 0);
+    const char *err = lab_threads_join(&ts);
+    ASSERT(err == NULL, "%s", err);
+    ASSERT(ebr_advances(atomic_load(&a.d.epoch), 0) >= (intptr_t)a.rounds,
+           "unpinned collections advance the epoch: %lld advances",
+           (long long)ebr_advances(atomic_load(&a.d.epoch), 0));
+    ebr_domain_destroy(&a.d);
+}
+
 /* The trade-off: a thread that stays pinned stops the epoch one advance
  * later, so everything retired after it pinned stays unreclaimed, and once it
  * unpins the workers' own collections drain the backlog. */
