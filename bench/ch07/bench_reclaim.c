@@ -390,9 +390,14 @@ static double sample_alone(enum scheme s, enum shape shape, size_t threads, uint
     ssize_t got = read(fds[0], &ns, sizeof ns);
     close(fds[0]);
     int status = 0;
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-        got != (ssize_t)sizeof ns)
-        die("%s: the sample's process failed", scheme_names[s]);
+    if (waitpid(pid, &status, 0) != pid)
+        die("waitpid: %s", strerror(errno));
+    if (WIFSIGNALED(status))
+        die("%s, %s, %zu threads: the sample's process died of signal %d", scheme_names[s],
+            shape == STACK ? "stack" : "queue", threads, WTERMSIG(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != (ssize_t)sizeof ns)
+        die("%s, %s, %zu threads: the sample's process failed (exit %d)", scheme_names[s],
+            shape == STACK ? "stack" : "queue", threads, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return ns;
 }
 
@@ -422,8 +427,9 @@ static bool measured_here(const struct bench_run *run, enum shape shape, size_t 
 }
 
 /* Every scheme at one thread count, the samples taken in rounds (one sample
- * of each scheme, then the next round), in a new shuffled order every round,
- * so that a drift of the machine's speed falls on all schemes alike and no
+ * of each scheme, then the next round), in a new shuffled order every round
+ * (drawn from --seed), so that a drift of the machine's speed falls on all
+ * schemes alike and no
  * scheme always runs right after the same one: in a fixed order, ebr (always
  * after hp) measured 0.99-1.08x ck_epoch (always after ck_hp) on 2 threads,
  * against 0.95-0.97x with the two alone. */
@@ -432,7 +438,7 @@ static void measure_all(const struct bench_run *run, enum shape shape, size_t th
 {
     uint64_t iters = quick ? 20000 : 200000;
     size_t n = quick ? QUICK_SAMPLES : SAMPLES;
-    struct splitmix64 rng = {0x7ec1a1e5u + threads + (uint64_t)shape * 1000};
+    struct splitmix64 rng = {bench_seed(run) ^ (threads << 8 | (uint64_t)shape)};
     int order[SCHEMES];
     for (int j = 0; j < SCHEMES; j++)
         order[j] = j;

@@ -104,6 +104,9 @@ struct bench_estimate bench_vs_paired(struct bench_run *run, const char *a,
  * (for a figure), with the same header as the results; NULL on failure. */
 FILE *bench_open_extra(struct bench_run *run, const char *name);
 
+/* --seed: for a benchmark's own random choices (the bootstrap uses it too). */
+uint64_t bench_seed(const struct bench_run *run);
+
 /* Whether --filter lets benchmark id (as "<suite>/<id>") run, for benchmarks
  * that time themselves instead of going through bench_one. */
 bool bench_selected(const struct bench_run *run, const char *id);

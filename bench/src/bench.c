@@ -65,6 +65,11 @@ bool bench_quick(const struct bench_run *run)
     return run->quick;
 }
 
+uint64_t bench_seed(const struct bench_run *run)
+{
+    return run->seed;
+}
+
 bool bench_selected(const struct bench_run *run, const char *id)
 {
     if (run->filter == NULL)

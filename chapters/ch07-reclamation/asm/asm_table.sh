@@ -36,7 +36,7 @@ e() { asm_expect "$@"; }
 e "$x86" hp_protect_slot0 'xchg' "publishing the hazard: an exchange, a full barrier on x86"
 e "$x86" hp_clear_all '^mov[a-z]*; mov' "clearing: plain stores on x86 (release costs nothing there)"
 e "$x86" ebr_pin_outer 'xchg' "the announcement: an exchange, as crossbeam pins on x86"
-e "$x86" ebr_unpin_outer 'je; mov[a-z]*;' "unpinning: a plain store"
+e "$x86" ebr_unpin_outer 'je; mov[a-z]*; (mov|lea|add)' "unpinning: a plain store, no fence after it"
 e "$x86" full_fence 'lock add' "the full fence: a locked add, not mfence"
 e "$llsc" hp_protect_slot0 'stlr.*dmb ish.*ldar' "store-release, full barrier, load-acquire"
 e "$llsc" hp_clear_all 'stlr.*stlr' "two store-releases"
