@@ -26,8 +26,8 @@ struct lab_record *lab_registry_claim(struct lab_registry *r)
     for (struct lab_record *rec = lab_registry_first(r); rec != NULL; rec = rec->next) {
         bool idle = false;
         /* acquire: what the last holder did to the record comes before us */
-        if (atomic_compare_exchange_strong_explicit(&rec->active, &idle, true,
-                                                    memory_order_acquire, memory_order_relaxed)) {
+        if (atomic_compare_exchange_strong_explicit(&rec->active, &idle, true, memory_order_acquire,
+                                                    memory_order_relaxed)) {
             ANNOTATE_HB_AFTER(&rec->active);
             return rec;
         }
