@@ -47,6 +47,7 @@ enum scheme { OURS_HP, OURS_EBR, OURS_QUIESCENT, CK_HP, CK_EPOCH, URCU_MEMB, URC
 static const char *const scheme_names[SCHEMES] = {"hp",    "ebr",       "quiescent", "ck_hp",
                                                   "ck_epoch", "urcu_memb", "urcu_qsbr"};
 enum shape { STACK, QUEUE };
+static const char *const shape_names[2] = {"stack", "queue"};
 enum { MAX_THREADS = 64, CK_POLL_PERIOD = 128 };
 
 /* ---- the peers' nodes ---- */
@@ -392,13 +393,15 @@ static double sample_alone(enum scheme s, enum shape shape, size_t threads, uint
     int status = 0;
     if (waitpid(pid, &status, 0) != pid)
         die("waitpid: %s", strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == (ssize_t)sizeof ns)
+        return ns;
+    char why[64];
     if (WIFSIGNALED(status))
-        die("%s, %s, %zu threads: the sample's process died of signal %d", scheme_names[s],
-            shape == STACK ? "stack" : "queue", threads, WTERMSIG(status));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != (ssize_t)sizeof ns)
-        die("%s, %s, %zu threads: the sample's process failed (exit %d)", scheme_names[s],
-            shape == STACK ? "stack" : "queue", threads, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    return ns;
+        snprintf(why, sizeof why, "died of signal %d", WTERMSIG(status));
+    else
+        snprintf(why, sizeof why, "failed (exit %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    die("%s, %s, %zu threads: the sample's process %s", scheme_names[s], shape_names[shape],
+        threads, why);
 }
 
 enum { SAMPLES = 12, QUICK_SAMPLES = 4 };
@@ -413,8 +416,7 @@ struct measured {
 /* The id --filter matches, as "reclaim/<shape>/<n>_threads[<scheme>]". */
 static void throughput_id(char *buf, size_t size, enum shape shape, size_t threads, int s)
 {
-    snprintf(buf, size, "%s/%zu_threads[%s]", shape == STACK ? "stack" : "queue", threads,
-             scheme_names[s]);
+    snprintf(buf, size, "%s/%zu_threads[%s]", shape_names[shape], threads, scheme_names[s]);
 }
 
 static bool measured_here(const struct bench_run *run, enum shape shape, size_t threads, int s)
@@ -429,10 +431,9 @@ static bool measured_here(const struct bench_run *run, enum shape shape, size_t 
 /* Every scheme at one thread count, the samples taken in rounds (one sample
  * of each scheme, then the next round), in a new shuffled order every round
  * (drawn from --seed), so that a drift of the machine's speed falls on all
- * schemes alike and no
- * scheme always runs right after the same one: in a fixed order, ebr (always
- * after hp) measured 0.99-1.08x ck_epoch (always after ck_hp) on 2 threads,
- * against 0.95-0.97x with the two alone. */
+ * schemes alike and no scheme always runs right after the same one: in a
+ * fixed order, ebr (always after hp) measured 0.99-1.08x ck_epoch (always
+ * after ck_hp) on 2 threads, against 0.95-0.97x with the two alone. */
 static void measure_all(const struct bench_run *run, enum shape shape, size_t threads, bool quick,
                         struct measured *m, FILE *tsv)
 {
@@ -462,11 +463,11 @@ static void measure_all(const struct bench_run *run, enum shape shape, size_t th
         m[s].e = an.estimate;
         m[s].done = true;
         printf("  %-6s %-10s %2zu threads %8.1f ns/pair [%.1f, %.1f]  %6.2f M pairs/s\n",
-               shape == STACK ? "stack" : "queue", scheme_names[s], threads, m[s].e.point,
+               shape_names[shape], scheme_names[s], threads, m[s].e.point,
                m[s].e.lo, m[s].e.hi, 1e3 / m[s].e.point);
         if (tsv != NULL)
             fprintf(tsv, "%s\t%s\t%zu\t%.2f\t%.2f\t%.2f\t%.4f\n",
-                    shape == STACK ? "stack" : "queue", scheme_names[s], threads, m[s].e.point,
+                    shape_names[shape], scheme_names[s], threads, m[s].e.point,
                     m[s].e.lo, m[s].e.hi, 1e3 / m[s].e.point);
     }
     fflush(stdout);

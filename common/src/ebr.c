@@ -177,10 +177,9 @@ uintptr_t ebr_try_advance(struct ebr_domain *d)
     }
     /* A CAS, not crossbeam's plain store: the caller need not be pinned, so
      * others may have moved the epoch on since we read g, and g + 2 stored
-     * now would move it back */
-    /* (before the CAS, whatever its outcome: on a failure helgrind and DRD
-     * get one edge more than the program has, which can hide a race from
-     * them but never report one that is not there) */
+     * now would move it back. The annotation comes before the CAS whatever
+     * its outcome: on a failure helgrind and DRD get one edge more than the
+     * program has, which can hide a race from them but never invent one. */
     ANNOTATE_HB_BEFORE(&d->epoch);
     /* release: the unpins we saw come before any free that sees g + 2;
      * acquire on failure: the epoch another thread advanced to, and the

@@ -45,11 +45,19 @@ static void fault_in_threads(void)
         pthread_join(t[i], NULL); /* not reached */
 }
 
-/* Forks a child that installs r and runs crash (which faults); returns how
- * it ended, with what it printed in out. */
-static int crash_child_with(const struct lab_crash_report *r, void (*crash)(void), char *out,
-                            size_t size)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+/* Forks a child that installs r and runs crash (which faults), puts what it
+ * printed in out, and requires that it died of SIGSEGV itself. */
+static void crash_child_with(const struct lab_crash_report *r, void (*crash)(void), char *out,
+                             size_t size)
 {
+    if (SANITIZED)
+        SKIP("the sanitizers report faults themselves: no handler is installed");
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     fflush(NULL);
@@ -72,29 +80,20 @@ static int crash_child_with(const struct lab_crash_report *r, void (*crash)(void
     close(fds[0]);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    return status;
+    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+           "the child dies of SIGSEGV itself (status 0x%x; it printed: %s)", status, out);
 }
 
-static int crash_child(const struct lab_crash_report *r, char *out, size_t size)
+static void crash_child(const struct lab_crash_report *r, char *out, size_t size)
 {
-    return crash_child_with(r, fault, out, size);
+    crash_child_with(r, fault, out, size);
 }
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#else
-#define SANITIZED 0
-#endif
 
 TEST(crash, the_line_names_the_signal_the_address_and_the_progress)
 {
-    if (SANITIZED)
-        SKIP("the sanitizers report faults themselves: no handler is installed");
     static const struct lab_crash_report r = {"crashy", forty_two, " widgets", " (a note)"};
     char out[512];
-    int status = crash_child(&r, out, sizeof out);
-    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
-           "the child dies of SIGSEGV itself (status 0x%x)", status);
+    crash_child(&r, out, sizeof out);
     const char *head = "crashy: crashed: SIGSEGV (fault address 0x8) after 42 widgets in 0.";
     ASSERT(strncmp(out, head, strlen(head)) == 0, "got: %s", out);
     const char *tail = " s (a note)\n";
@@ -104,25 +103,19 @@ TEST(crash, the_line_names_the_signal_the_address_and_the_progress)
 
 TEST(crash, without_a_count_the_line_stops_at_the_address)
 {
-    if (SANITIZED)
-        SKIP("the sanitizers report faults themselves: no handler is installed");
     static const struct lab_crash_report r = {"quiet", NULL, "", ""};
     char out[512];
-    int status = crash_child(&r, out, sizeof out);
-    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status 0x%x", status);
+    crash_child(&r, out, sizeof out);
     ASSERT_STR_EQ(out, "quiet: crashed: SIGSEGV (fault address 0x8)\n");
 }
 
 TEST(crash, a_line_too_long_is_cut_and_still_ends_the_line)
 {
-    if (SANITIZED)
-        SKIP("the sanitizers report faults themselves: no handler is installed");
     static char note[1000];
     memset(note, 'x', sizeof note - 1);
     static const struct lab_crash_report r = {"long", NULL, "", note};
     char out[2048];
-    int status = crash_child(&r, out, sizeof out);
-    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status 0x%x", status);
+    crash_child(&r, out, sizeof out);
     size_t n = strlen(out);
     ASSERT(n == 320 && out[n - 1] == '\n', "a whole buffer, ending the line: %zu bytes", n);
     const char *head = "long: crashed: SIGSEGV (fault address 0x8)xxx";
@@ -133,14 +126,10 @@ TEST(crash, a_line_too_long_is_cut_and_still_ends_the_line)
  * process still dies of the signal. */
 TEST(crash, of_threads_crashing_together_one_speaks)
 {
-    if (SANITIZED)
-        SKIP("the sanitizers report faults themselves: no handler is installed");
     static const struct lab_crash_report r = {"crowd", NULL, "", ""};
     for (int run = 0; run < 20; run++) {
         char out[1024];
-        int status = crash_child_with(&r, fault_in_threads, out, sizeof out);
-        ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "run %d: status 0x%x", run,
-               status);
+        crash_child_with(&r, fault_in_threads, out, sizeof out);
         ASSERT_STR_EQ(out, "crowd: crashed: SIGSEGV (fault address 0x8)\n", "run %d", run);
     }
 }
