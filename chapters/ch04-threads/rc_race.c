@@ -25,18 +25,42 @@
  * AddressSanitizer stops at the first bad access (tests/asan_drop.sh expects
  * exactly that); natively glibc usually aborts with "double free detected".
  *
- *   rc_race [--threads N] [--iters N] [--drop]
+ * --lockstep forces the bad schedule instead of waiting for it, so that one
+ * run gives the same result on an idle or a loaded machine: the threads take
+ * turns at every load and store of the count through a gate (gate_wait). In
+ * each round of retains every thread loads the count before any thread stores
+ * it, so T threads add 1 instead of T; the releases then take turns whole. The
+ * count ends at exactly 10 - (T - 1) x iters: with 2 threads, `iters`
+ * references lost. With --drop the releases run in an order that frees the
+ * object while thread 1 still holds references, and thread 1's next release
+ * loads the count of the freed object: AddressSanitizer reports a
+ * heap-use-after-free (a read), every run, never a double free.
+ *
+ *   rc_race [--threads N] [--iters N] [--drop] [--lockstep]
  *
  * Exit status 1 when references were lost or invented (the usual outcome
- * natively; rare under valgrind, which runs one thread at a time).
+ * natively, and always with --lockstep and 2 or more threads; rare without it
+ * under valgrind, which runs one thread at a time).
  */
+#define _GNU_SOURCE /* syscall(): the gate's futex */
+#include "rc_race.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "annotate.h"
 #include "cli.h"
 #include "env.h"
 #include "threads.h"
+
+#define HELD_ELSEWHERE 10 /* the references the object starts with, without --drop */
 
 struct object {
     char payload[48];    /* what a real object would hold (and where glibc keeps
@@ -48,6 +72,7 @@ struct job {
     struct object *obj;
     unsigned long iters;
     unsigned threads;
+    _Atomic uint32_t turn; /* --lockstep: the step whose turn it is (a futex word) */
     /* --drop: what the releases did, counted outside the object */
     _Atomic unsigned frees, early_frees, finished;
 };
@@ -68,6 +93,23 @@ static bool release(struct job *j)
     return true;
 }
 
+/* A release of one of a thread's extra references: early if it frees, since
+ * the thread still holds its own. */
+static void release_extra(struct job *j)
+{
+    if (release(j))
+        atomic_fetch_add(&j->early_frees, 1);
+}
+
+/* The release of a thread's own reference, its last: early if it frees while
+ * another thread has yet to finish with the object. */
+static void release_own(struct job *j)
+{
+    if (release(j) && atomic_load(&j->finished) + 1 < j->threads)
+        atomic_fetch_add(&j->early_frees, 1);
+    atomic_fetch_add(&j->finished, 1);
+}
+
 static void *drop_race(size_t id, void *arg)
 {
     (void)id;
@@ -75,13 +117,8 @@ static void *drop_race(size_t id, void *arg)
     for (unsigned long i = 0; i < j->iters; i++)
         j->obj->count = j->obj->count + 1; /* retain: load, add, store */
     for (unsigned long i = 0; i < j->iters; i++)
-        if (release(j)) /* this thread still holds its own reference */
-            atomic_fetch_add(&j->early_frees, 1);
-    /* Its own reference: the last drop if the count is right, and early if
-     * another thread has yet to finish with the object. */
-    if (release(j) && atomic_load(&j->finished) + 1 < j->threads)
-        atomic_fetch_add(&j->early_frees, 1);
-    atomic_fetch_add(&j->finished, 1);
+        release_extra(j);
+    release_own(j);
     return NULL;
 }
 
@@ -99,15 +136,158 @@ static void *retain_release(size_t id, void *arg)
     return NULL;
 }
 
+/* ---- --lockstep: the same steps, in the order a gate forces ------------------------------ */
+
+/* Every step of the schedule belongs to one thread, which waits until the turn
+ * is its step, takes it, and passes the turn on. The turn is a relaxed atomic
+ * on purpose: it forces the order without ordering anything, so that to
+ * ThreadSanitizer (relaxed accesses synchronise nothing), helgrind and DRD
+ * (which see plain loads and stores, and are told not to report the turn
+ * itself) the count's accesses stay as unordered as in a free run. The order
+ * holds on x86, which keeps stores in order and loads in order; the compiler
+ * barriers keep gcc from moving the count's access across the gate.
+ *
+ * A waiter sleeps in the kernel (a futex on the turn, which no detector sees
+ * as synchronisation) rather than spinning: woken, it gets a CPU at once even
+ * on a loaded machine, where a thread spinning with sched_yield waits out
+ * another process's time slice at every step. */
+static void gate_wait(struct job *j, unsigned long step)
+{
+    uint32_t now;
+    /* relaxed: see above */
+    while ((now = atomic_load_explicit(&j->turn, memory_order_relaxed)) != (uint32_t)step)
+        syscall(SYS_futex, (uint32_t *)&j->turn, FUTEX_WAIT_PRIVATE, now, NULL, NULL, 0);
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+static void gate_pass(struct job *j, unsigned long step)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+    /* relaxed: publishes nothing, see gate_wait */
+    atomic_store_explicit(&j->turn, (uint32_t)(step + 1), memory_order_relaxed);
+    syscall(SYS_futex, (uint32_t *)&j->turn, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* The retains of both lockstep schedules: steps 0 .. 2TN-1 for T threads of N
+ * retains. Round r takes the T loads first (thread id's at step 2Tr + id),
+ * then the T stores, each of its own load plus one: the round adds 1, and
+ * T - 1 of its retains are lost. */
+static void retain_lockstep(struct job *j, size_t id)
+{
+    const unsigned long t = j->threads;
+    for (unsigned long r = 0; r < j->iters; r++) {
+        unsigned long load = 2 * t * r + id, store = load + t;
+        gate_wait(j, load);
+        long seen = j->obj->count; /* retain: load... */
+        gate_pass(j, load);
+        gate_wait(j, store);
+        j->obj->count = seen + 1; /* ...store, after every thread has loaded */
+        gate_pass(j, store);
+    }
+}
+
+/* Without --drop: the retains lose (T - 1) x N, then the releases take turns
+ * whole (thread id's release of round r at step 2TN + Tr + id) and lose none,
+ * so the count ends at exactly 10 - (T - 1) x N. */
+static void *retain_release_lockstep(size_t id, void *arg)
+{
+    struct job *j = arg;
+    const unsigned long t = j->threads, base = 2 * t * j->iters;
+    retain_lockstep(j, id);
+    for (unsigned long r = 0; r < j->iters; r++) {
+        gate_wait(j, base + t * r + id);
+        j->obj->count = j->obj->count - 1; /* release: load, subtract, store, alone */
+        gate_pass(j, base + t * r + id);
+    }
+    return NULL;
+}
+
+/* A release at its step of the schedule. */
+static void release_at(struct job *j, unsigned long step, void (*how)(struct job *))
+{
+    gate_wait(j, step);
+    how(j);
+    gate_pass(j, step);
+}
+
+/* With --drop: each thread holds 1 + N references, and the count says T + N.
+ * The releases, one at a time from step 2TN on:
+ *   threads 1 .. T-1 drop one each (the count: N + 1);
+ *   thread 0 drops its N + 1: its last release stores zero and frees;
+ *   thread 1 drops its next one, and loads the freed object's count (the use
+ *   after free), then the rest of its own; then threads 2 .. T-1 theirs. */
+static void *drop_lockstep(size_t id, void *arg)
+{
+    struct job *j = arg;
+    const unsigned long t = j->threads, n = j->iters, base = 2 * t * n;
+    retain_lockstep(j, id);
+    if (id == 0) {
+        for (unsigned long k = 0; k < n; k++)
+            release_at(j, base + t - 1 + k, release_extra);
+        release_at(j, base + t - 1 + n, release_own); /* frees the object */
+        return NULL;
+    }
+    const unsigned long rest = base + t + n + (id - 1) * n; /* after thread 0's last */
+    release_at(j, base + id - 1, release_extra);
+    for (unsigned long k = 0; k + 1 < n; k++)
+        release_at(j, rest + k, release_extra);
+    release_at(j, rest + n - 1, release_own);
+    return NULL;
+}
+
+int rc_race_run(unsigned threads, unsigned long iters, bool drop, bool lockstep,
+                struct rc_race_outcome *out)
+{
+    if (lockstep && (iters == 0 || iters > RC_RACE_LOCKSTEP_MAX_ITERS))
+        return EINVAL;
+    /* On the heap, as a shared object is (and DRD ignores stack variables
+     * unless told --check-stack-var=yes). */
+    struct object *obj = malloc(sizeof *obj);
+    if (obj == NULL)
+        return ENOMEM;
+    struct job job = {.obj = obj, .iters = iters, .threads = threads};
+    atomic_init(&job.turn, 0);
+    /* The turn is read and written concurrently by design, and is not the race
+     * this program is about (this asserts no ordering: annotate.h). */
+    ANNOTATE_ATOMIC(&job.turn);
+    obj->count = drop ? (long)threads : HELD_ELSEWHERE; /* --drop: one reference per thread */
+    lab_worker_fn fn = drop ? (lockstep ? drop_lockstep : drop_race)
+                            : (lockstep ? retain_release_lockstep : retain_release);
+    /* Pinned, so that the free-running threads overlap; lockstep needs no luck,
+     * and its threads go where the scheduler finds room. */
+    struct lab_threads ts;
+    int err = lab_threads_start(&ts, threads, fn, &job, lockstep ? 0 : LAB_THREADS_PIN);
+    if (err != 0) {
+        free(obj);
+        return err;
+    }
+    lab_threads_join(&ts);
+    *out = (struct rc_race_outcome){.frees = atomic_load(&job.frees),
+                                    .early_frees = atomic_load(&job.early_frees)};
+    if (!drop)
+        out->count = obj->count;
+    if (!drop || out->frees == 0)
+        free(obj); /* --drop: leaked by the race; freed here to keep the demo's exit clean */
+    return 0;
+}
+
+#ifndef LAB_NO_MAIN
 int main(int argc, char **argv)
 {
     long threads = 2;
-    uint64_t iters = 30000000; /* about 20 ms a phase: long enough to overlap */
-    bool drop = false;
+    uint64_t iters = 0;
+    bool drop = false, lockstep = false;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N", "threads retaining and releasing", 1, 64),
-        CLI_U64("iters", &iters, "N", "retain/release pairs per thread"),
-        CLI_FLAG("drop", &drop, "each thread owns a reference; the last drop frees (use after free)"),
+        CLI_U64("iters", &iters, "N",
+                "retain/release pairs per thread; 0: 30000000 (about 20 ms a phase, long "
+                "enough to overlap), or 1000 with --lockstep"),
+        CLI_FLAG("drop", &drop,
+                 "each thread owns a reference; the last drop frees (use after free)"),
+        CLI_FLAG("lockstep", &lockstep,
+                 "force the race: the threads take turns so that every round of retains loads "
+                 "before it stores, and the count ends at 10 - (threads-1) x iters; with --drop, "
+                 "thread 0 frees the object and thread 1 then reads it (heap-use-after-free)"),
     };
     const struct cli cli = {
         .prog = "rc_race",
@@ -116,36 +296,35 @@ int main(int argc, char **argv)
         .n_options = sizeof opts / sizeof opts[0],
     };
     cli_parse(&cli, argc, argv);
-    /* On the heap, as a shared object is (and DRD ignores stack variables
-     * unless told --check-stack-var=yes). */
-    struct object *obj = malloc(sizeof *obj);
-    if (obj == NULL)
-        die("out of memory");
-    struct job job = {.obj = obj, .iters = (unsigned long)lab_scaled(iters),
-                      .threads = (unsigned)threads};
-    struct lab_threads ts;
-    if (drop) {
-        obj->count = threads; /* one reference per thread */
-        if (lab_threads_start(&ts, (size_t)threads, drop_race, &job, LAB_THREADS_PIN) != 0)
-            die("could not start %ld threads", threads);
-        lab_threads_join(&ts);
-        unsigned frees = atomic_load(&job.frees), early = atomic_load(&job.early_frees);
-        if (frees == 0)
-            free(obj); /* leaked by the race; freed here to keep the demo's exit clean */
-        printf("rc_race --drop: %ld threads x %lu retains then releases: freed %u time%s, "
-               "%u while another thread still used it%s\n",
-               threads, job.iters, frees, frees == 1 ? "" : "s", early,
-               frees == 0 ? " (leaked: releases were lost)" : "");
-        return frees == 1 && early == 0 ? 0 : 1;
-    }
-    obj->count = 10; /* ten references held elsewhere */
-    if (lab_threads_start(&ts, (size_t)threads, retain_release, &job, LAB_THREADS_PIN) != 0)
+    if (lockstep && iters > RC_RACE_LOCKSTEP_MAX_ITERS)
+        cli_error("--iters %llu: at most %d with --lockstep", (unsigned long long)iters,
+                  RC_RACE_LOCKSTEP_MAX_ITERS);
+    if (iters == 0) /* not given: free-running runs long enough to overlap, scaled down */
+        iters = lockstep ? 1000 : lab_scaled(30000000);
+    else if (!lockstep) /* lockstep's count is exact: it runs what it is told */
+        iters = lab_scaled(iters);
+    const char *mode =
+        lockstep ? (drop ? " --drop --lockstep" : " --lockstep") : (drop ? " --drop" : "");
+    struct rc_race_outcome o;
+    int err = rc_race_run((unsigned)threads, (unsigned long)iters, drop, lockstep, &o);
+    if (err != 0)
         die("could not start %ld threads", threads);
-    lab_threads_join(&ts);
-    long count = obj->count, lost = 10 - count;
-    free(obj);
-    printf("rc_race: %ld threads x %lu retains then releases: count %ld, expected 10 (%ld %s)\n",
-           threads, job.iters, count, lost < 0 ? -lost : lost,
-           lost < 0 ? "references invented" : "references lost");
-    return count == 10 ? 0 : 1;
+    if (drop) {
+        printf("rc_race%s: %ld threads x %llu retains then releases: freed %u time%s, "
+               "%u while another thread still used it%s\n",
+               mode, threads, (unsigned long long)iters, o.frees, o.frees == 1 ? "" : "s",
+               o.early_frees, o.frees == 0 ? " (leaked: releases were lost)" : "");
+        return o.frees == 1 && o.early_frees == 0 ? 0 : 1;
+    }
+    long lost = HELD_ELSEWHERE - o.count;
+    printf("rc_race%s: %ld threads x %llu retains then releases: count %ld, expected %d "
+           "(%ld %s)",
+           mode, threads, (unsigned long long)iters, o.count, HELD_ELSEWHERE,
+           lost < 0 ? -lost : lost, lost < 0 ? "references invented" : "references lost");
+    if (lockstep)
+        printf(", the lockstep loses exactly (threads - 1) x iters = %llu",
+               (unsigned long long)(threads - 1) * iters);
+    printf("\n");
+    return o.count == HELD_ELSEWHERE ? 0 : 1;
 }
+#endif
