@@ -17,7 +17,8 @@
  *   D1 use after free. deq frees the old head at once; a thread that loaded
  *      that head (or its next) a moment earlier then reads freed memory.
  *      Shown by: AddressSanitizer (tests/asan_queue.sh: heap-use-after-free
- *      in msqb_deq within a fraction of a second), memcheck ("Invalid read"),
+ *      in msqb_deq within a fraction of a second; queue_spin --force-uaf on a
+ *      forced schedule, every run), memcheck ("Invalid read"),
  *      a plain build of queue_spin that may die of SIGSEGV; deterministically,
  *      with a recycling pool instead of malloc, by test_msqueue_book's
  *      d1_deq_holds_a_node_another_deq_freed.

@@ -20,13 +20,24 @@
  * 0..72, two dequeue until 146 came out. That shape is the one where
  * ThreadSanitizer reports D3, the relaxed publication of a node (races.tsv).
  *
+ * --force-uaf makes D1 happen on a forced schedule instead of by chance, so
+ * that one run gives the same report on an idle or a loaded machine: deq A
+ * stops inside msqb_deq, at the queue's hook between loading head and loading
+ * head->next, until deq B has taken the first item and freed that head; A
+ * then loads head->next from the freed node. Under AddressSanitizer every run
+ * reports heap-use-after-free (an 8-byte READ in msqb_deq); natively A sees
+ * the head moved and retries, and the program says what it read. With
+ * --no-free the same schedule reads a live node: clean.
+ *
  *   queue_spin [--threads N] [--seconds S] [--iters N] [--no-free]
  *              [--shape spin|producers-consumers] [--rounds N] [--max-mib N]
+ *   queue_spin --force-uaf [--no-free]
  *
  * Exit status: 0 when it survived with its invariants (spin: every deq found
  * an item, since each thread enqueued first; producers-consumers: every value
  * came out exactly twice); 1 when an invariant broke or threads got stuck
- * inside the queue; death by the signal itself when it crashed.
+ * inside the queue, and after --force-uaf read a freed node; death by the
+ * signal itself when it crashed.
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -36,12 +47,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "annotate.h"
 #include "cacheline.h"
 #include "cli.h"
 #include "clock.h"
 #include "crash.h"
 #include "env.h"
 #include "msqueue_book.h"
+#include "spin.h"
 #include "threads.h"
 
 #define MAX_THREADS 64
@@ -209,6 +222,94 @@ static void run_pc(struct run *r)
     }
 }
 
+/* ---- --force-uaf: D1 on a forced schedule ------------------------------------------------ */
+
+/* The stages of the schedule. Deq A (thread 0) runs first and stops at the
+ * hook once it holds head; deq B (thread 1) waits for that, dequeues, and lets
+ * A go on. */
+enum force_stage { FORCE_START, FORCE_A_HOLDS_HEAD, FORCE_B_DEQUEUED };
+
+struct force {
+    struct msqb *q;
+    _Atomic uint32_t stage; /* enum force_stage; a futex word */
+    bool ok[2];
+    uint64_t got[2];
+};
+
+/* The stage is a relaxed atomic on purpose: it forces the order of A's and
+ * B's steps without ordering their memory, so that ThreadSanitizer (relaxed
+ * accesses synchronise nothing) still sees B's free and A's read unordered,
+ * as they are when the schedule happens by chance; helgrind and DRD take no
+ * ordering from it or from the futex either (the stage itself is annotated as
+ * atomic: it is not the race this shows). A waiter sleeps on the futex, so the
+ * hand-over is quick on a loaded machine too. */
+static void force_wait(struct force *f, enum force_stage stage)
+{
+    uint32_t now;
+    /* relaxed: see above */
+    while ((now = atomic_load_explicit(&f->stage, memory_order_relaxed)) != stage)
+        spin_futex_wait(&f->stage, now);
+}
+
+static void force_pass(struct force *f, enum force_stage stage)
+{
+    /* relaxed: publishes nothing, see force_wait */
+    atomic_store_explicit(&f->stage, stage, memory_order_relaxed);
+    spin_futex_wake_one(&f->stage);
+}
+
+/* The queue's hook. Only A can arrive here at FORCE_START (B waits for A
+ * first); B's own deq and A's retry pass straight through. */
+static void force_at(void *ctx, enum msqb_point p, const struct msqb_view *v)
+{
+    struct force *f = ctx;
+    /* relaxed: see force_wait */
+    if (p != MSQB_DEQ_BEFORE_NEXT ||
+        atomic_load_explicit(&f->stage, memory_order_relaxed) != FORCE_START)
+        return;
+    (void)v; /* A has loaded head, and is about to load head->next */
+    force_pass(f, FORCE_A_HOLDS_HEAD);
+    force_wait(f, FORCE_B_DEQUEUED); /* meanwhile B takes item 1 and frees that head */
+}
+
+static void *force_worker(size_t id, void *arg)
+{
+    struct force *f = arg;
+    if (id == 1)
+        force_wait(f, FORCE_A_HOLDS_HEAD);
+    f->ok[id] = msqb_deq(f->q, &f->got[id]); /* A: stops at the hook, then reads head->next */
+    if (id == 1)
+        force_pass(f, FORCE_B_DEQUEUED);
+    return NULL;
+}
+
+static int run_force_uaf(bool free_nodes)
+{
+    static struct force f; /* shared with the two threads */
+    atomic_init(&f.stage, FORCE_START);
+    ANNOTATE_ATOMIC(&f.stage);
+    const struct msqb_hooks hooks = {.at = force_at, .ctx = &f};
+    f.q = msqb_new_hooked(free_nodes, &hooks);
+    if (f.q == NULL || msqb_enq(f.q, 1) != 0 || msqb_enq(f.q, 2) != 0)
+        die("out of memory");
+    struct lab_threads ts;
+    if (lab_threads_start(&ts, 2, force_worker, &f, 0) != 0)
+        die("could not start 2 threads");
+    lab_threads_join(&ts);
+    msqb_free(f.q);
+    if (!f.ok[0] || !f.ok[1] || f.got[1] != 1 || f.got[0] != 2)
+        die("the forced schedule went wrong: A %d %llu, B %d %llu", f.ok[0],
+            (unsigned long long)f.got[0], f.ok[1], (unsigned long long)f.got[1]);
+    printf("queue_spin --force-uaf%s: deq A stopped after loading head; deq B took item %llu "
+           "and %s; A then loaded head->next from that node, saw the head move and retried: "
+           "item %llu%s\n",
+           free_nodes ? "" : " --no-free", (unsigned long long)f.got[1],
+           free_nodes ? "freed the node (the book's free(head))" : "left the node linked (no free)",
+           (unsigned long long)f.got[0],
+           free_nodes ? " (that load read freed memory: D1)" : " (a live node: no harm)");
+    return free_nodes ? 1 : 0;
+}
+
 /* ---- the driver and its watchdog ----------------------------------------------------------- */
 
 static void *driver(void *arg)
@@ -247,7 +348,7 @@ int main(int argc, char **argv)
     long threads = 4, max_mib = 512;
     double seconds = 5;
     uint64_t iters = 0, rounds = 0;
-    bool no_free = false;
+    bool no_free = false, force_uaf = false;
     int shape = SHAPE_SPIN;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N", "threads, spin shape (the book: 4)", 2, MAX_THREADS),
@@ -259,6 +360,10 @@ int main(int argc, char **argv)
         CLI_CHOICE("shape", &shape, "who enqueues and dequeues", shape_names),
         CLI_LONG("max-mib", &max_mib, "N", "stop early when resident memory passes N MiB", 16,
                  1 << 20),
+        CLI_FLAG("force-uaf", &force_uaf,
+                 "D1 on a forced schedule, two threads: deq A stops after loading head, deq B "
+                 "frees that node, A reads head->next from it (heap-use-after-free under ASan "
+                 "in every run; with --no-free nothing is freed); the other options are ignored"),
     };
     const struct cli cli = {
         .prog = "queue_spin",
@@ -266,12 +371,15 @@ int main(int argc, char **argv)
                    "purpose).",
         .epilog =
             "The free variant may crash (the summary line names the signal and fault address);\n"
-            "build with SAN=asan to see the use after free reported.",
+            "build with SAN=asan to see the use after free reported (by chance, or in one\n"
+            "run with --force-uaf).",
         .options = opts,
         .n_options = sizeof opts / sizeof opts[0],
     };
     cli_parse(&cli, argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines out before a crash */
+    if (force_uaf)
+        return run_force_uaf(!no_free);
 
     static struct run r; /* shared with the driver for the whole run */
     r.shape = (enum shape)shape;
@@ -288,7 +396,7 @@ int main(int argc, char **argv)
                PC_DEQS, variant, seconds);
 
     static const struct lab_crash_report report = {"queue_spin", ops_total, " operations",
-                                                    " (msqueue_book.h: D1, D2, D4)"};
+                                                   " (msqueue_book.h: D1, D2, D4)"};
     lab_catch_crashes(&report);
     t0_ns = lab_now_ns();
     pthread_t drv;
