@@ -25,15 +25,27 @@
  * goes on until it crashes or pops a value never pushed. AddressSanitizer
  * reports the use after free (tests/asan_rc.sh, with --keep-going, since an
  * assert fails first); helgrind, DRD and TSan report the races (races.tsv).
+ * --force-uaf makes F3 happen with two real threads on a forced schedule, so
+ * that one run gives the same report on an idle or a loaded machine: pop A
+ * stops after loading head (the hook point RCB_POP_LOADED_HEAD), pop B pops
+ * and frees that node, and A then reads head->next from it. Under
+ * AddressSanitizer every run reports heap-use-after-free (an 8-byte READ in
+ * rcb_pop); natively A's CAS fails, it retries, and the program says so.
  *
  *   rc_treiber_book [--threads N] [--iters N] [--seconds S] [--keep-going] [--yield]
  *   rc_treiber_book --unpatched       (F1: push 1, push 2, pop, pop on one thread)
+ *   rc_treiber_book --force-uaf       (F3: two threads on a forced schedule)
  */
+#define _GNU_SOURCE /* syscall(): --force-uaf's futex */
 #include "rc_treiber_book.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "annotate.h"
 #include "cli.h"
@@ -234,12 +246,97 @@ static int run_unpatched(void)
     return 1;
 }
 
+/* ---- --force-uaf: F3 with two threads on a forced schedule ---------------------------------- */
+
+/* The stages of the schedule. Pop A (thread 0) runs first and stops at the
+ * hook once it holds head; pop B (thread 1) waits for that, pops, and lets A
+ * go on. */
+enum force_stage { FORCE_START, FORCE_A_HOLDS_HEAD, FORCE_B_POPPED };
+
+struct force {
+    struct rcb *s;
+    _Atomic uint32_t stage; /* enum force_stage; a futex word */
+    bool ok[2];
+    uint64_t got[2];
+};
+
+/* The stage is a relaxed atomic on purpose: it forces the order of A's and
+ * B's steps without ordering their memory, so that ThreadSanitizer (relaxed
+ * accesses synchronise nothing) still sees B's free and A's read unordered,
+ * as they are when the schedule happens by chance; helgrind and DRD take no
+ * ordering from it or from the futex either (the stage itself is annotated as
+ * atomic: it is not the race this shows). A waiter sleeps on the futex, so the
+ * hand-over is quick on a loaded machine too. */
+static void force_wait(struct force *f, enum force_stage stage)
+{
+    uint32_t now;
+    /* relaxed: see above */
+    while ((now = atomic_load_explicit(&f->stage, memory_order_relaxed)) != stage)
+        syscall(SYS_futex, (uint32_t *)&f->stage, FUTEX_WAIT_PRIVATE, now, NULL, NULL, 0);
+}
+
+static void force_pass(struct force *f, enum force_stage stage)
+{
+    /* relaxed: publishes nothing, see force_wait */
+    atomic_store_explicit(&f->stage, stage, memory_order_relaxed);
+    syscall(SYS_futex, (uint32_t *)&f->stage, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* The stack's hook. Only A can arrive here at FORCE_START (B waits for A
+ * first); B's own pop and A's retry pass straight through. */
+static void force_at(void *ctx, enum rcb_point p, struct rcb_node *head, struct rcb_node *next)
+{
+    (void)head, (void)next;
+    struct force *f = ctx;
+    /* relaxed: see force_wait */
+    if (p != RCB_POP_LOADED_HEAD ||
+        atomic_load_explicit(&f->stage, memory_order_relaxed) != FORCE_START)
+        return;
+    force_pass(f, FORCE_A_HOLDS_HEAD);
+    force_wait(f, FORCE_B_POPPED); /* meanwhile B pops that head and frees it */
+}
+
+static void *force_worker(size_t id, void *arg)
+{
+    struct force *f = arg;
+    if (id == 1)
+        force_wait(f, FORCE_A_HOLDS_HEAD);
+    f->ok[id] = rcb_pop(f->s, &f->got[id]); /* A: stops at the hook, then reads head->next */
+    if (id == 1)
+        force_pass(f, FORCE_B_POPPED);
+    return NULL;
+}
+
+static int run_force_uaf(void)
+{
+    static struct force f; /* shared with the two threads */
+    static const struct rcb_hooks hooks = {.at = force_at, .ctx = &f};
+    atomic_init(&f.stage, FORCE_START);
+    ANNOTATE_ATOMIC(&f.stage);
+    f.s = rcb_new_hooked(false, &hooks);
+    if (f.s == NULL || rcb_push(f.s, 1) != 0 || rcb_push(f.s, 2) != 0)
+        die("out of memory");
+    struct lab_threads ts;
+    if (lab_threads_start(&ts, 2, force_worker, &f, 0) != 0)
+        die("could not start 2 threads");
+    lab_threads_join(&ts);
+    unsigned long failed = rcb_failed_asserts(f.s, NULL, NULL);
+    rcb_free(f.s);
+    if (!f.ok[0] || !f.ok[1] || f.got[1] != 2 || f.got[0] != 1 || failed != 0)
+        die("the forced schedule went wrong: A %d %llu, B %d %llu, %lu failed asserts", f.ok[0],
+            (unsigned long long)f.got[0], f.ok[1], (unsigned long long)f.got[1], failed);
+    printf("rc_treiber_book --force-uaf: pop A stopped after loading head; pop B took 2 and freed "
+           "that node; A then read head->next from the freed node (F3), its CAS failed and it "
+           "retried: 1\n");
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     long threads = lab_ncpus() < 2 ? 2 : (long)lab_ncpus();
     uint64_t iters = 0;
     double seconds = 10;
-    bool unpatched = false, keep_going = false, yield = false;
+    bool unpatched = false, keep_going = false, yield = false, force_uaf = false;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N",
                  "threads pushing and popping; by default the CPUs, at least 2", 1,
@@ -255,19 +352,26 @@ int main(int argc, char **argv)
         CLI_FLAG("keep-going", &keep_going,
                  "go on after the book's asserts fail (reported at the end): under ASan an "
                  "assert usually fails before a use after free is caught"),
+        CLI_FLAG("force-uaf", &force_uaf,
+                 "F3 on a forced schedule, two threads: pop A stops after loading head, pop B "
+                 "frees that node, A reads head->next from it (heap-use-after-free under ASan in "
+                 "every run); the other options are ignored"),
     };
     const struct cli cli = {
         .prog = "rc_treiber_book",
         .summary = "The book's reference-counted Treiber stack under the companion's driver "
                    "(incorrect on purpose).",
         .epilog = "It crashes, trips one of the book's asserts or pops a value never pushed;\n"
-                  "build with SAN=asan to see the use after free reported.",
+                  "build with SAN=asan to see the use after free reported (by chance, or in\n"
+                  "one run with --force-uaf).",
         .options = opts,
         .n_options = sizeof opts / sizeof opts[0],
     };
     cli_parse(&cli, argc, argv);
     if (unpatched)
         return run_unpatched();
+    if (force_uaf)
+        return run_force_uaf();
     if (iters > RC_DRIVE_MAX_ITERS)
         cli_error("--iters %llu: at most %llu", (unsigned long long)iters, RC_DRIVE_MAX_ITERS);
     const struct rc_stack_ops ops = {

@@ -8,7 +8,9 @@
  * The hooks let tests stop an operation at a named point and run others right
  * there, on the same thread, and hand nodes out of a pool instead of malloc, so
  * that a schedule that frees a node under another operation is exact and
- * repeatable and never touches freed memory for real.
+ * repeatable and never touches freed memory for real. rc_treiber_book
+ * --force-uaf pauses a pop at the same point with two real threads, so that
+ * the freed memory is touched for real, where ASan can see it.
  */
 #ifndef CH07_RC_TREIBER_BOOK_H
 #define CH07_RC_TREIBER_BOOK_H
