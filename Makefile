@@ -7,6 +7,12 @@
 #   make ARCH=aarch64|armhf    cross-build; `make check ARCH=aarch64` runs under qemu-user
 #   make report                every chapter's demo (quick profile) into build/report/index.md
 #   make deps / deps-bench     install the Debian packages (as root), or print the command
+#   make format-check          clang-format on our C, C++ and headers; fails on a difference
+#
+# Layout: chapters/<id>-<topic>/ holds everything of a topic (programs, lib/,
+# tests/, bench/, fuzz/, plots/, figures/); common/ is the harness, bench/ the
+# benchmark engine and its peers, fuzz/ the fuzzing engine, plots/ the figures'
+# style and pipeline; common/mk/ the make fragments every chapter includes.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -21,7 +27,7 @@ CHECK_DIRS := common bench $(CHAPTER_DIRS)
 
 SUBMAKE := $(MAKE) --no-print-directory ARCH=$(ARCH) SAN=$(SAN)
 
-.PHONY: all check report deps deps-bench help clean races helgrind bench plots \
+.PHONY: all check report deps deps-bench help clean races helgrind bench plots format-check \
         $(IDS) $(addprefix check-,common bench $(IDS)) $(addprefix races-,$(IDS)) \
         $(addprefix helgrind-,$(IDS)) $(addprefix bench-,$(IDS)) bench-common \
         $(addprefix perf-,$(IDS)) $(addprefix asm-,$(IDS))
@@ -67,16 +73,31 @@ bench perf $(addprefix bench-,$(IDS)) $(addprefix perf-,$(IDS)): deps-bench
 plots:
 	@status=0; for d in $(CHAPTER_DIRS); do $(SUBMAKE) -C $$d plots || status=1; done; exit $$status
 
-# make fuzz-<target> FUZZ_SECONDS=60: a bounded AFL++ campaign (fuzz/README.md);
+# make fuzz-<target> FUZZ_SECONDS=60: a bounded AFL++ campaign (fuzz/README.md)
+# of the target that a chapter (or common/) keeps in its fuzz/<target>/;
 # make fuzz-<id>: every target a chapter lists in FUZZ_TARGETS, in turn.
+FUZZ_DIRS := $(patsubst %/,%,$(dir $(wildcard chapters/*/fuzz/*/target.c common/fuzz/*/target.c)))
+FUZZ_NAMES := $(notdir $(FUZZ_DIRS))
 $(addprefix fuzz-,$(IDS)): fuzz-%: deps
 	@$(SUBMAKE) -C $(call dir_of,$*) fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 fuzz-%: deps
-	@$(MAKE) --no-print-directory -C fuzz run TARGET=$* FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
+	@d='$(filter %/fuzz/$*,$(FUZZ_DIRS))'; \
+	 if [ -z "$$d" ]; then echo "fuzz: no target '$*' (targets: $(FUZZ_NAMES))"; exit 2; fi; \
+	 $(SUBMAKE) -C $${d%/fuzz/*} fuzz-one TARGET=$* FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
 # ---- the report ----------------------------------------------------------------
 report: deps deps-bench
 	@common/mk/report.sh $(foreach d,$(CHAPTER_DIRS),$(d))
+
+# ---- formatting -----------------------------------------------------------------------
+# Our C, C++ and headers against .clang-format (clang-format 14, from make deps).
+format-check: deps
+	@files=$$(git ls-files '*.c' '*.h' '*.cc' 2>/dev/null || find common bench fuzz chapters -name '*.[ch]' -o -name '*.cc'); \
+	 bad=$$(for f in $$files; do clang-format --dry-run --Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
+	 n=$$(echo "$$files" | wc -w); \
+	 if [ -n "$$bad" ]; then echo "$$bad" | sed 's/^/  not formatted: /'; \
+	   echo "format-check: $$(echo "$$bad" | wc -l) of $$n files differ from .clang-format (clang-format -i FILE fixes one)"; exit 1; \
+	 else echo "format-check: $$n files formatted"; fi
 
 # ---- dependencies ------------------------------------------------------------------
 deps:
@@ -85,13 +106,15 @@ deps-bench:
 	@common/mk/deps.sh bench
 
 help:
-	@echo "targets: all check report deps deps-bench races helgrind bench plots asm perf clean help"
+	@echo "targets: all check report deps deps-bench races helgrind bench plots asm perf format-check clean help"
 	@echo "per chapter: <id> check-<id> races-<id> helgrind-<id> bench-<id> perf-<id> asm-<id> fuzz-<id>"
-	@echo "fuzzing: fuzz-<id> (a chapter's FUZZ_TARGETS), fuzz-<target> (one target of fuzz/); FUZZ_SECONDS=60"
-	@echo "variables: ARCH=x86_64|aarch64|armhf (now $(ARCH))  SAN=tsan|asan"
-	@echo "chapters:"
+	@echo "fuzzing: fuzz-<id> (a chapter's FUZZ_TARGETS), fuzz-<target> (one target); FUZZ_SECONDS=60"
+	@echo "  targets: $(FUZZ_NAMES)"
+	@echo "variables: ARCH=x86_64|aarch64|armhf (now $(ARCH))  SAN=tsan|asan  BENCH_QUICK=1"
+	@echo "chapters (chapters/<folder>: programs, lib/, tests/ with races.tsv, bench/, fuzz/, plots/, figures/):"
 	@$(foreach d,$(CHAPTER_DIRS),printf '  %-8s %-22s %s\n' '$(call id_of,$(d))' '$(notdir $(d))' "$$(sed -n '1s/^# *//p' $(d)/README.md)";)
-	@echo "shared harness: check-common"
+	@echo "engines: common/ the harness (check-common, bench-common), bench/ benchmarks and peers (check-bench),"
+	@echo "  fuzz/ the fuzzing engine, plots/ the figures' style and pipeline, common/mk/ the make fragments"
 
 clean:
 	rm -rf build

@@ -1,4 +1,4 @@
-# style.gp - the one look of every figure; each plots/<id>-<name>.gp loads it.
+# style.gp - the one look of every figure; each chapter's plots/<name>.gp loads it.
 # Sets the colours, font, grid and the two terminals; a script then calls
 # `set output out.'.png'` / `.svg` through the macros below:
 #   @png; plot ...; @svg; replot; unset output

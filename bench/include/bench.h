@@ -38,29 +38,29 @@
 #include "stats.h"
 
 struct bench_params {
-    long size;    /* a problem size, if the benchmark has one (0: none) */
-    int threads;  /* threads the routine uses (0: not threaded) */
+    long size;   /* a problem size, if the benchmark has one (0: none) */
+    int threads; /* threads the routine uses (0: not threaded) */
 };
 
 struct bench_def {
-    const char *name;                                /* "rmw/packed" */
-    const char *impl;                                /* NULL or "ours"; else the peer's name */
+    const char *name; /* "rmw/packed" */
+    const char *impl; /* NULL or "ours"; else the peer's name */
     struct bench_params params;
-    const void *arg;                                 /* passed to setup as it is */
+    const void *arg;                                               /* passed to setup as it is */
     void *(*setup)(const struct bench_params *p, const void *arg); /* optional: state */
-    void (*routine)(void *state, uint64_t iters);    /* runs `iters` iterations */
-    void (*teardown)(void *state);                   /* optional */
+    void (*routine)(void *state, uint64_t iters);                  /* runs `iters` iterations */
+    void (*teardown)(void *state);                                 /* optional */
 };
 
 struct bench_result {
-    char id[160];          /* name[impl]/size=../threads=.. */
+    char id[160]; /* name[impl]/size=../threads=.. */
     char name[64], impl[32];
     struct bench_params params;
     struct bench_analysis a;
     struct bench_sample *samples; /* iterations and ns of each sample */
-    double *per_iter;      /* each sample's ns per iteration */
+    double *per_iter;             /* each sample's ns per iteration */
     size_t n;
-    bool compared;         /* against a baseline */
+    bool compared; /* against a baseline */
     struct bench_comparison vs_baseline;
 };
 

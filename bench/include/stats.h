@@ -66,8 +66,8 @@ const char *bench_verdict_name(enum bench_verdict v);
 
 /* Analyses n >= 2 samples with `resamples` bootstrap resamples at the given
  * confidence (0.95). Returns 0, or -1 on bad input. */
-int bench_analyze(const struct bench_sample *s, size_t n, unsigned resamples,
-                  double confidence, uint64_t seed, struct bench_analysis *out);
+int bench_analyze(const struct bench_sample *s, size_t n, unsigned resamples, double confidence,
+                  uint64_t seed, struct bench_analysis *out);
 
 /* Compares per-sample ns/iter of an old and a new run. */
 int bench_compare(const double *old, size_t n_old, const double *new_, size_t n_new,
@@ -84,9 +84,9 @@ struct bench_estimate bench_ratio(const struct bench_sample *a, size_t na,
  * side by side, so a slow spell of the machine falls on both. The bootstrap
  * resamples rounds, keeping each pair together: the interval reflects how
  * the ratio varies from round to round, not how each side does. */
-struct bench_estimate bench_ratio_paired(const struct bench_sample *a,
-                                         const struct bench_sample *b, size_t n,
-                                         unsigned resamples, double confidence, uint64_t seed);
+struct bench_estimate bench_ratio_paired(const struct bench_sample *a, const struct bench_sample *b,
+                                         size_t n, unsigned resamples, double confidence,
+                                         uint64_t seed);
 
 /* Tukey's fences over v (not modified). */
 struct bench_outliers bench_classify_outliers(const double *v, size_t n);

@@ -5,13 +5,14 @@
 #include <cstddef>
 #include <new>
 
-namespace {
+namespace
+{
 
 struct alignas(64) padded_slot {
     std::atomic<uint64_t> v{0};
 };
 
-}  // namespace
+} // namespace
 
 struct cxx_counters {
     int n;

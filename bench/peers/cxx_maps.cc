@@ -6,10 +6,10 @@
 
 #include <absl/container/flat_hash_map.h>
 
-namespace {
+namespace
+{
 
-template <class Map>
-uint64_t run_ops(Map &m, const struct map_op *ops, size_t n)
+template <class Map> uint64_t run_ops(Map &m, const struct map_op *ops, size_t n)
 {
     uint64_t sum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -41,15 +41,27 @@ using amap = absl::flat_hash_map<uint64_t, uint64_t>;
 
 extern "C" {
 
-void *cxx_umap_new(void) { return new umap(); }
-void cxx_umap_free(void *m) { delete static_cast<umap *>(m); }
+void *cxx_umap_new(void)
+{
+    return new umap();
+}
+void cxx_umap_free(void *m)
+{
+    delete static_cast<umap *>(m);
+}
 uint64_t cxx_umap_run(void *m, const struct map_op *ops, size_t n)
 {
     return run_ops(*static_cast<umap *>(m), ops, n);
 }
 
-void *cxx_absl_new(void) { return new amap(); }
-void cxx_absl_free(void *m) { delete static_cast<amap *>(m); }
+void *cxx_absl_new(void)
+{
+    return new amap();
+}
+void cxx_absl_free(void *m)
+{
+    delete static_cast<amap *>(m);
+}
 uint64_t cxx_absl_run(void *m, const struct map_op *ops, size_t n)
 {
     return run_ops(*static_cast<amap *>(m), ops, n);

@@ -3,7 +3,7 @@
  * std::unordered_map and Abseil's flat_hash_map, both uint64_t -> uint64_t,
  * behind an extern "C" shim (cxx_maps.cc); host builds only.
  *
- * Every map of bench/ch02/bench_maps.c, ours and the peers, runs the same
+ * Every map of chapters/ch02-hashmap/bench/bench_maps.c, ours and the peers, runs the same
  * array of operations in one call, so that no map pays a call per operation
  * that another one inlines.
  */
@@ -21,7 +21,10 @@ struct map_op {
 };
 
 /* The value stored for a key: computed, so that a lookup can be checked. */
-static inline uint64_t map_op_value(uint64_t key) { return key * 3 + 1; }
+static inline uint64_t map_op_value(uint64_t key)
+{
+    return key * 3 + 1;
+}
 
 #ifdef __cplusplus
 extern "C" {

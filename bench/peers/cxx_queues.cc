@@ -36,7 +36,10 @@ extern "C" int cxx_boost_queue_try_pop(struct cxx_boost_queue *q, uint64_t *v)
     return q->q.pop(*v) ? 1 : 0;
 }
 
-extern "C" void cxx_boost_queue_free(struct cxx_boost_queue *q) { delete q; }
+extern "C" void cxx_boost_queue_free(struct cxx_boost_queue *q)
+{
+    delete q;
+}
 
 struct cxx_boost_spsc {
     explicit cxx_boost_spsc(size_t capacity) : q(capacity) {}
@@ -62,7 +65,10 @@ extern "C" int cxx_boost_spsc_pop(struct cxx_boost_spsc *q, uint64_t *v)
     return q->q.pop(*v) ? 1 : 0;
 }
 
-extern "C" void cxx_boost_spsc_free(struct cxx_boost_spsc *q) { delete q; }
+extern "C" void cxx_boost_spsc_free(struct cxx_boost_spsc *q)
+{
+    delete q;
+}
 
 struct cxx_tbb_queue {
     tbb::concurrent_bounded_queue<uint64_t> q;
@@ -76,7 +82,10 @@ extern "C" struct cxx_tbb_queue *cxx_tbb_queue_new(size_t capacity)
     return q;
 }
 
-extern "C" void cxx_tbb_queue_push(struct cxx_tbb_queue *q, uint64_t v) { q->q.push(v); }
+extern "C" void cxx_tbb_queue_push(struct cxx_tbb_queue *q, uint64_t v)
+{
+    q->q.push(v);
+}
 
 extern "C" uint64_t cxx_tbb_queue_pop(struct cxx_tbb_queue *q)
 {
@@ -95,19 +104,31 @@ extern "C" int cxx_tbb_queue_try_pop(struct cxx_tbb_queue *q, uint64_t *v)
     return q->q.try_pop(*v) ? 1 : 0;
 }
 
-extern "C" void cxx_tbb_queue_free(struct cxx_tbb_queue *q) { delete q; }
+extern "C" void cxx_tbb_queue_free(struct cxx_tbb_queue *q)
+{
+    delete q;
+}
 
 struct cxx_tbb_cq {
     tbb::concurrent_queue<uint64_t> q;
 };
 
-extern "C" struct cxx_tbb_cq *cxx_tbb_cq_new(void) { return new (std::nothrow) cxx_tbb_cq; }
+extern "C" struct cxx_tbb_cq *cxx_tbb_cq_new(void)
+{
+    return new (std::nothrow) cxx_tbb_cq;
+}
 
-extern "C" void cxx_tbb_cq_push(struct cxx_tbb_cq *q, uint64_t v) { q->q.push(v); }
+extern "C" void cxx_tbb_cq_push(struct cxx_tbb_cq *q, uint64_t v)
+{
+    q->q.push(v);
+}
 
 extern "C" int cxx_tbb_cq_try_pop(struct cxx_tbb_cq *q, uint64_t *v)
 {
     return q->q.try_pop(*v) ? 1 : 0;
 }
 
-extern "C" void cxx_tbb_cq_free(struct cxx_tbb_cq *q) { delete q; }
+extern "C" void cxx_tbb_cq_free(struct cxx_tbb_cq *q)
+{
+    delete q;
+}

@@ -32,23 +32,23 @@ void cxx_boost_queue_free(struct cxx_boost_queue *q);
 
 struct cxx_boost_spsc;
 struct cxx_boost_spsc *cxx_boost_spsc_new(size_t capacity);
-int cxx_boost_spsc_push(struct cxx_boost_spsc *q, uint64_t v);    /* 0 when full */
-int cxx_boost_spsc_pop(struct cxx_boost_spsc *q, uint64_t *v);    /* 0 when empty */
+int cxx_boost_spsc_push(struct cxx_boost_spsc *q, uint64_t v); /* 0 when full */
+int cxx_boost_spsc_pop(struct cxx_boost_spsc *q, uint64_t *v); /* 0 when empty */
 void cxx_boost_spsc_free(struct cxx_boost_spsc *q);
 
 struct cxx_tbb_queue;
 /* capacity 0: unbounded. NULL when out of memory. */
 struct cxx_tbb_queue *cxx_tbb_queue_new(size_t capacity);
-void cxx_tbb_queue_push(struct cxx_tbb_queue *q, uint64_t v); /* blocks while full */
-uint64_t cxx_tbb_queue_pop(struct cxx_tbb_queue *q);         /* blocks while empty */
-int cxx_tbb_queue_try_push(struct cxx_tbb_queue *q, uint64_t v);    /* 0 when full */
-int cxx_tbb_queue_try_pop(struct cxx_tbb_queue *q, uint64_t *v);    /* 0 when empty */
+void cxx_tbb_queue_push(struct cxx_tbb_queue *q, uint64_t v);    /* blocks while full */
+uint64_t cxx_tbb_queue_pop(struct cxx_tbb_queue *q);             /* blocks while empty */
+int cxx_tbb_queue_try_push(struct cxx_tbb_queue *q, uint64_t v); /* 0 when full */
+int cxx_tbb_queue_try_pop(struct cxx_tbb_queue *q, uint64_t *v); /* 0 when empty */
 void cxx_tbb_queue_free(struct cxx_tbb_queue *q);
 
 struct cxx_tbb_cq;
 struct cxx_tbb_cq *cxx_tbb_cq_new(void);
 void cxx_tbb_cq_push(struct cxx_tbb_cq *q, uint64_t v);
-int cxx_tbb_cq_try_pop(struct cxx_tbb_cq *q, uint64_t *v);        /* 0 when empty */
+int cxx_tbb_cq_try_pop(struct cxx_tbb_cq *q, uint64_t *v); /* 0 when empty */
 void cxx_tbb_cq_free(struct cxx_tbb_cq *q);
 
 #ifdef __cplusplus

@@ -89,16 +89,17 @@ struct bench_run *bench_begin(const char *chapter, const char *suite, int argc, 
     long samples = 0;
     double warmup = 0, measure = 0;
     uint64_t seed = 1;
-    const char *filter = NULL, *baseline = NULL, *save = NULL,
-               *out = "build/bench/" ARCH_NAME;
+    const char *filter = NULL, *baseline = NULL, *save = NULL, *out = "build/bench/" ARCH_NAME;
     const struct cli_option opts[] = {
         CLI_FLAG("quick", &quick, "smoke profile: few short samples (also BENCH_QUICK=1)"),
-        CLI_LONG("samples", &samples, "N", "samples per benchmark (default 50, quick 10)", 0, 10000),
+        CLI_LONG("samples", &samples, "N", "samples per benchmark (default 50, quick 10)", 0,
+                 10000),
         CLI_DOUBLE("warmup", &warmup, "S", "warm-up seconds (default 1, quick 0.05)", 0, 600),
         CLI_DOUBLE("time", &measure, "S", "measurement seconds (default 3, quick 0.2)", 0, 3600),
         CLI_STRING("filter", &filter, "GLOB", "run only benchmarks whose suite/id matches"),
         CLI_U64("seed", &seed, "N", "seed of the bootstrap"),
-        CLI_STRING("baseline", &baseline, "NAME", "compare with this saved baseline (default: the last run)"),
+        CLI_STRING("baseline", &baseline, "NAME",
+                   "compare with this saved baseline (default: the last run)"),
         CLI_STRING("save-baseline", &save, "NAME", "also save this run as baseline NAME"),
         CLI_STRING("out", &out, "DIR", "where results and baselines go"),
     };
@@ -115,9 +116,15 @@ struct bench_run *bench_begin(const char *chapter, const char *suite, int argc, 
         .chapter = chapter,
         .suite = suite,
         .quick = quick,
-        .samples = samples > 0 ? samples : quick ? 10 : 50,
-        .warmup_s = warmup > 0 ? warmup : quick ? 0.05 : 1.0,
-        .measure_s = measure > 0 ? measure : quick ? 0.2 : 3.0,
+        .samples = samples > 0 ? samples
+                   : quick     ? 10
+                               : 50,
+        .warmup_s = warmup > 0 ? warmup
+                    : quick    ? 0.05
+                               : 1.0,
+        .measure_s = measure > 0 ? measure
+                     : quick     ? 0.2
+                                 : 3.0,
         .resamples = quick ? 2000 : 10000,
         .seed = seed,
         .filter = filter,
@@ -131,8 +138,8 @@ struct bench_run *bench_begin(const char *chapter, const char *suite, int argc, 
     if (lab_emulated())
         fprintf(stderr, "%s: emulated (LAB_EMULATED): timings here are qemu's, not the target's\n",
                 progname);
-    printf("# %s/%s: %s profile, %ld samples, %.2g s warm-up, %.2g s measurement each\n",
-           chapter, suite, quick ? "quick" : "full", run->samples, run->warmup_s, run->measure_s);
+    printf("# %s/%s: %s profile, %ld samples, %.2g s warm-up, %.2g s measurement each\n", chapter,
+           suite, quick ? "quick" : "full", run->samples, run->warmup_s, run->measure_s);
     return run;
 }
 
@@ -160,8 +167,8 @@ static void sanitize(char *dst, size_t len, const char *src)
     dst[i] = '\0';
 }
 
-static void baseline_path(const struct bench_run *run, const char *name, const char *id,
-                          char *path, size_t len, bool create)
+static void baseline_path(const struct bench_run *run, const char *name, const char *id, char *path,
+                          size_t len, bool create)
 {
     char dir[800], file[200];
     snprintf(dir, sizeof dir, "%s/baselines/%s/%s/%s", run->out, name, run->chapter, run->suite);
@@ -427,8 +434,9 @@ static void write_header(FILE *f, const struct bench_run *run)
             lab_emulated() ? " (emulated)" : "");
     fprintf(f, "# compiler: %s\n# flags: %s\n# revision: %s\n# date: %s\n", COMPILER,
             LAB_BUILD_FLAGS, rev && *rev ? rev : "unknown", date);
-    fprintf(f, "# profile: %s, %ld samples, warm-up %.3g s, measurement %.3g s, %u resamples, "
-               "95%% intervals\n",
+    fprintf(f,
+            "# profile: %s, %ld samples, warm-up %.3g s, measurement %.3g s, %u resamples, "
+            "95%% intervals\n",
             run->quick ? "quick" : "full", run->samples, run->warmup_s, run->measure_s,
             run->resamples);
 }
@@ -466,12 +474,13 @@ int bench_end(struct bench_run *run)
         for (size_t i = 0; i < run->n_results; i++) {
             const struct bench_result *r = run->results[i];
             const struct bench_outliers *o = &r->a.outliers;
-            fprintf(f, "%s\t%s\t%ld\t%d\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4f\t%zu\t%u\t%s\n",
-                    r->name, r->impl, r->params.size, r->params.threads, r->a.estimate.point,
-                    r->a.estimate.lo, r->a.estimate.hi, r->a.mean.point, r->a.median,
-                    r->a.stddev, 1e9 / r->a.estimate.point, r->a.r2, r->n,
-                    o->low_severe + o->low_mild + o->high_mild + o->high_severe,
-                    r->compared ? bench_verdict_name(r->vs_baseline.verdict) : "-");
+            fprintf(
+                f, "%s\t%s\t%ld\t%d\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4f\t%zu\t%u\t%s\n",
+                r->name, r->impl, r->params.size, r->params.threads, r->a.estimate.point,
+                r->a.estimate.lo, r->a.estimate.hi, r->a.mean.point, r->a.median, r->a.stddev,
+                1e9 / r->a.estimate.point, r->a.r2, r->n,
+                o->low_severe + o->low_mild + o->high_mild + o->high_severe,
+                r->compared ? bench_verdict_name(r->vs_baseline.verdict) : "-");
         }
         fclose(f);
         printf("# results: %s\n", path);

@@ -115,8 +115,8 @@ static struct bench_estimate interval(double point, double *boot, size_t n, doub
     return e;
 }
 
-int bench_analyze(const struct bench_sample *s, size_t n, unsigned resamples,
-                  double confidence, uint64_t seed, struct bench_analysis *out)
+int bench_analyze(const struct bench_sample *s, size_t n, unsigned resamples, double confidence,
+                  uint64_t seed, struct bench_analysis *out)
 {
     if (n < 2 || resamples < 10 || !(confidence > 0 && confidence < 1))
         return -1;
@@ -213,8 +213,8 @@ int bench_compare(const double *old, size_t n_old, const double *new_, size_t n_
         change[r] = bench_mean(b, n_new) / bench_mean(a, n_old) - 1;
     }
     out->p_value = (double)as_extreme / resamples;
-    out->change = interval(bench_mean(new_, n_new) / bench_mean(old, n_old) - 1, change,
-                           resamples, 1 - significance);
+    out->change = interval(bench_mean(new_, n_new) / bench_mean(old, n_old) - 1, change, resamples,
+                           1 - significance);
     if (out->p_value >= significance)
         out->verdict = BENCH_NO_CHANGE;
     else if (out->change.hi < -noise)
@@ -281,9 +281,9 @@ struct bench_estimate bench_ratio(const struct bench_sample *a, size_t na,
     return ratio_bootstrap(a, na, b, nb, false, resamples, confidence, seed);
 }
 
-struct bench_estimate bench_ratio_paired(const struct bench_sample *a,
-                                         const struct bench_sample *b, size_t n,
-                                         unsigned resamples, double confidence, uint64_t seed)
+struct bench_estimate bench_ratio_paired(const struct bench_sample *a, const struct bench_sample *b,
+                                         size_t n, unsigned resamples, double confidence,
+                                         uint64_t seed)
 {
     return ratio_bootstrap(a, n, b, n, true, resamples, confidence, seed);
 }

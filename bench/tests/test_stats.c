@@ -95,8 +95,8 @@ TEST(stats, identical_runs_read_no_change, .timeout = 120)
         false_alarms += c.verdict == BENCH_FASTER || c.verdict == BENCH_SLOWER;
     }
     /* At most the 5% significance level, with the binomial band's slack. */
-    ASSERT((double)false_alarms <= n * 0.05 + 4 * sqrt(n * 0.05 * 0.95),
-           "%u false alarms in %u", false_alarms, n);
+    ASSERT((double)false_alarms <= n * 0.05 + 4 * sqrt(n * 0.05 * 0.95), "%u false alarms in %u",
+           false_alarms, n);
 }
 
 TEST(stats, twice_as_slow_is_detected, .timeout = 120)

@@ -83,8 +83,7 @@ int fs_counter_addresses(enum fs_layout layout, void *storage, _Atomic uint64_t 
     return 0;
 }
 
-double fs_run(enum fs_layout layout, enum fs_op op, int threads, uint64_t iters,
-              uint64_t *total)
+double fs_run(enum fs_layout layout, enum fs_op op, int threads, uint64_t iters, uint64_t *total)
 {
     if (threads < 1 || threads > FS_MAX_THREADS)
         return -1;
@@ -175,8 +174,8 @@ int main(int argc, char **argv)
         if (op != 2 && op != o)
             continue;
         if (layout == 2)
-            printf("; %s packed %.2f ns, padded %.2f ns, ratio %.1fx", ops[o], ns[o][0],
-                   ns[o][1], ns[o][0] / ns[o][1]);
+            printf("; %s packed %.2f ns, padded %.2f ns, ratio %.1fx", ops[o], ns[o][0], ns[o][1],
+                   ns[o][0] / ns[o][1]);
         else
             printf("; %s %s %.2f ns", ops[o], layouts[layout], ns[o][layout]);
     }

@@ -16,7 +16,6 @@ int fs_counter_addresses(enum fs_layout layout, void *storage, _Atomic uint64_t 
 
 /* threads threads, each incrementing (with op) its counter iters times. Returns wall
  * nanoseconds per increment per thread (or -1), the sum of the counters in *total. */
-double fs_run(enum fs_layout layout, enum fs_op op, int threads, uint64_t iters,
-              uint64_t *total);
+double fs_run(enum fs_layout layout, enum fs_op op, int threads, uint64_t iters, uint64_t *total);
 
 #endif

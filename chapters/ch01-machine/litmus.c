@@ -69,55 +69,59 @@ typedef void (*litmus_body)(struct shared *s, int tid, int *r);
  */
 #define NO_FENCE ((void)0)
 
-#define DEFINE_SB(flavour, ST, LD, FENCE)                                  \
-    static void sb_##flavour(struct shared *s, int tid, int *r)            \
-    {                                                                      \
-        _Atomic int *mine = tid == 0 ? &s->x : &s->y;                      \
-        _Atomic int *other = tid == 0 ? &s->y : &s->x;                     \
-        atomic_store_explicit(mine, 1, ST);                                \
-        FENCE;                                                             \
-        r[0] = atomic_load_explicit(other, LD);                            \
+#define DEFINE_SB(flavour, ST, LD, FENCE)                                                          \
+    static void sb_##flavour(struct shared *s, int tid, int *r)                                    \
+    {                                                                                              \
+        _Atomic int *mine = tid == 0 ? &s->x : &s->y;                                              \
+        _Atomic int *other = tid == 0 ? &s->y : &s->x;                                             \
+        atomic_store_explicit(mine, 1, ST);                                                        \
+        FENCE;                                                                                     \
+        r[0] = atomic_load_explicit(other, LD);                                                    \
     }
 
 /* x is the data, y the flag: the data accesses stay relaxed except in seqcst. */
-#define DEFINE_MP(flavour, DATA, ST, LD, WFENCE, RFENCE)                   \
-    static void mp_##flavour(struct shared *s, int tid, int *r)            \
-    {                                                                      \
-        if (tid == 0) {                                                    \
-            atomic_store_explicit(&s->x, 1, DATA);                         \
-            WFENCE;                                                        \
-            atomic_store_explicit(&s->y, 1, ST);                           \
-        } else {                                                           \
-            r[0] = atomic_load_explicit(&s->y, LD);                        \
-            RFENCE;                                                        \
-            r[1] = atomic_load_explicit(&s->x, DATA);                      \
-        }                                                                  \
+#define DEFINE_MP(flavour, DATA, ST, LD, WFENCE, RFENCE)                                           \
+    static void mp_##flavour(struct shared *s, int tid, int *r)                                    \
+    {                                                                                              \
+        if (tid == 0) {                                                                            \
+            atomic_store_explicit(&s->x, 1, DATA);                                                 \
+            WFENCE;                                                                                \
+            atomic_store_explicit(&s->y, 1, ST);                                                   \
+        } else {                                                                                   \
+            r[0] = atomic_load_explicit(&s->y, LD);                                                \
+            RFENCE;                                                                                \
+            r[1] = atomic_load_explicit(&s->x, DATA);                                              \
+        }                                                                                          \
     }
 
-#define DEFINE_LB(flavour, LD, ST, FENCE)                                  \
-    static void lb_##flavour(struct shared *s, int tid, int *r)            \
-    {                                                                      \
-        _Atomic int *in = tid == 0 ? &s->x : &s->y;                        \
-        _Atomic int *out = tid == 0 ? &s->y : &s->x;                       \
-        r[0] = atomic_load_explicit(in, LD);                               \
-        FENCE;                                                             \
-        atomic_store_explicit(out, 1, ST);                                 \
+#define DEFINE_LB(flavour, LD, ST, FENCE)                                                          \
+    static void lb_##flavour(struct shared *s, int tid, int *r)                                    \
+    {                                                                                              \
+        _Atomic int *in = tid == 0 ? &s->x : &s->y;                                                \
+        _Atomic int *out = tid == 0 ? &s->y : &s->x;                                               \
+        r[0] = atomic_load_explicit(in, LD);                                                       \
+        FENCE;                                                                                     \
+        atomic_store_explicit(out, 1, ST);                                                         \
     }
 
-#define DEFINE_IRIW(flavour, ST, LD)                                       \
-    static void iriw_##flavour(struct shared *s, int tid, int *r)          \
-    {                                                                      \
-        switch (tid) {                                                     \
-        case 0: atomic_store_explicit(&s->x, 1, ST); break;                \
-        case 1: atomic_store_explicit(&s->y, 1, ST); break;                \
-        case 2:                                                            \
-            r[0] = atomic_load_explicit(&s->x, LD);                        \
-            r[1] = atomic_load_explicit(&s->y, LD);                        \
-            break;                                                         \
-        default:                                                           \
-            r[0] = atomic_load_explicit(&s->y, LD);                        \
-            r[1] = atomic_load_explicit(&s->x, LD);                        \
-        }                                                                  \
+#define DEFINE_IRIW(flavour, ST, LD)                                                               \
+    static void iriw_##flavour(struct shared *s, int tid, int *r)                                  \
+    {                                                                                              \
+        switch (tid) {                                                                             \
+        case 0:                                                                                    \
+            atomic_store_explicit(&s->x, 1, ST);                                                   \
+            break;                                                                                 \
+        case 1:                                                                                    \
+            atomic_store_explicit(&s->y, 1, ST);                                                   \
+            break;                                                                                 \
+        case 2:                                                                                    \
+            r[0] = atomic_load_explicit(&s->x, LD);                                                \
+            r[1] = atomic_load_explicit(&s->y, LD);                                                \
+            break;                                                                                 \
+        default:                                                                                   \
+            r[0] = atomic_load_explicit(&s->y, LD);                                                \
+            r[1] = atomic_load_explicit(&s->x, LD);                                                \
+        }                                                                                          \
     }
 
 #define RLX memory_order_relaxed
@@ -186,8 +190,7 @@ static int pack(enum litmus_test t, const struct shared *s)
     case LITMUS_MP:
         return s->slot[1].r[0] << 1 | s->slot[1].r[1];
     case LITMUS_IRIW:
-        return s->slot[2].r[0] << 3 | s->slot[2].r[1] << 2 | s->slot[3].r[0] << 1 |
-               s->slot[3].r[1];
+        return s->slot[2].r[0] << 3 | s->slot[2].r[1] << 2 | s->slot[3].r[0] << 1 | s->slot[3].r[1];
     case LITMUS_TESTS:
         break;
     }
@@ -199,8 +202,7 @@ enum litmus_kind litmus_classify(enum litmus_test t, enum litmus_order o, int ou
     switch (t) {
     case LITMUS_SB: /* weak: neither load saw the other thread's store */
         if (outcome == 0)
-            return (o == LITMUS_SEQCST || o == LITMUS_FENCE) ? LITMUS_FORBIDDEN
-                                                              : LITMUS_WEAK;
+            return (o == LITMUS_SEQCST || o == LITMUS_FENCE) ? LITMUS_FORBIDDEN : LITMUS_WEAK;
         return outcome == 3 ? LITMUS_INTERLEAVED : LITMUS_SEQUENTIAL;
     case LITMUS_MP: /* weak: saw the flag but not the data it guards */
         if (outcome == 2)
@@ -210,14 +212,13 @@ enum litmus_kind litmus_classify(enum litmus_test t, enum litmus_order o, int ou
         if (outcome == 3)
             return o == LITMUS_RELAXED ? LITMUS_WEAK : LITMUS_FORBIDDEN;
         return outcome == 0 ? LITMUS_INTERLEAVED : LITMUS_SEQUENTIAL;
-    case LITMUS_IRIW: /* weak: the readers disagree on which write came first */
+    case LITMUS_IRIW:       /* weak: the readers disagree on which write came first */
         if (outcome == 0xA) /* T2 saw x but not y, T3 saw y but not x */
             return o == LITMUS_SEQCST ? LITMUS_FORBIDDEN : LITMUS_WEAK;
         /* a reader that saw exactly one write ran between the two writes */
         {
             int a = outcome >> 2, b = outcome & 3;
-            return (a == 1 || a == 2 || b == 1 || b == 2) ? LITMUS_INTERLEAVED
-                                                          : LITMUS_SEQUENTIAL;
+            return (a == 1 || a == 2 || b == 1 || b == 2) ? LITMUS_INTERLEAVED : LITMUS_SEQUENTIAL;
         }
     case LITMUS_TESTS:
         break;
@@ -302,8 +303,8 @@ static void *run_thread(size_t id, void *arg)
     return NULL;
 }
 
-int litmus_run(enum litmus_test t, enum litmus_order o, unsigned long iters,
-               unsigned max_delay, uint64_t seed, unsigned long *hist)
+int litmus_run(enum litmus_test t, enum litmus_order o, unsigned long iters, unsigned max_delay,
+               uint64_t seed, unsigned long *hist)
 {
     if (!litmus_defined(t, o))
         return -1;
@@ -314,8 +315,7 @@ int litmus_run(enum litmus_test t, enum litmus_order o, unsigned long iters,
     memset(hist, 0, sizeof *hist * (size_t)litmus_outcomes(t));
     struct run run = {s, t, bodies[t][o], iters, max_delay, seed, hist};
     struct lab_threads ts;
-    int err = lab_threads_start(&ts, (size_t)litmus_threads(t), run_thread, &run,
-                                LAB_THREADS_PIN);
+    int err = lab_threads_start(&ts, (size_t)litmus_threads(t), run_thread, &run, LAB_THREADS_PIN);
     if (err == 0)
         lab_threads_join(&ts);
     free(s);
@@ -340,7 +340,6 @@ void litmus_outcome_name(enum litmus_test t, int outcome, char *buf, size_t len)
         break;
     }
 }
-
 
 #ifndef LAB_NO_MAIN
 static const char *const kind_notes[] = {

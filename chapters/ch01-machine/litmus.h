@@ -29,7 +29,7 @@ void litmus_outcome_name(enum litmus_test t, int outcome, char *buf, size_t len)
 
 /* Runs shape t in flavour o iters times; hist[outcome] counts (litmus_outcomes(t)
  * entries). Returns 0, or -1 if the flavour is undefined or threads failed. */
-int litmus_run(enum litmus_test t, enum litmus_order o, unsigned long iters,
-               unsigned max_delay, uint64_t seed, unsigned long *hist);
+int litmus_run(enum litmus_test t, enum litmus_order o, unsigned long iters, unsigned max_delay,
+               uint64_t seed, unsigned long *hist);
 
 #endif

@@ -159,8 +159,7 @@ int memlat_cache_levels(struct memlat_cache *levels, int max)
 #define FLAT_RISE 1.2
 #define FLAT_DRIFT 1.3
 
-int memlat_plateaus(const size_t *kib, const double *ns, int n, struct memlat_plateau *out,
-                    int max)
+int memlat_plateaus(const size_t *kib, const double *ns, int n, struct memlat_plateau *out, int max)
 {
     int found = 0, start = -1;
     for (int i = 0; i <= n; i++) {

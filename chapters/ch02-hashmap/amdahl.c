@@ -22,7 +22,7 @@
  *   amdahl --measure [--tail S] [--max-threads N] [--elements N] [--repeat N] [--tsv FILE]
  *
  * --tsv writes the table (n, one Amdahl column per s, one Gustafson column per
- * s) or, with --measure, the measured speedups, for plots/ch02-amdahl.gp.
+ * s) or, with --measure, the measured speedups, for plots/amdahl.gp.
  */
 #include <errno.h>
 #include <math.h>

@@ -24,12 +24,12 @@
 #include "siphash.h"
 
 enum interp_map {
-    INTERP_NAIVE,        /* the book's naive map (keys never compared) */
-    INTERP_NAIVE_FIXED,  /* the naive map comparing keys */
-    INTERP_STANDARD,     /* the Robin Hood rebuild of std's map */
-    INTERP_SWISS,        /* the fast map */
-    INTERP_SPECIALIZED,  /* 256 slots; keys must be 0..255 */
-    INTERP_MODEL,        /* a list of pairs searched from the start: the oracle */
+    INTERP_NAIVE,       /* the book's naive map (keys never compared) */
+    INTERP_NAIVE_FIXED, /* the naive map comparing keys */
+    INTERP_STANDARD,    /* the Robin Hood rebuild of std's map */
+    INTERP_SWISS,       /* the fast map */
+    INTERP_SPECIALIZED, /* 256 slots; keys must be 0..255 */
+    INTERP_MODEL,       /* a list of pairs searched from the start: the oracle */
 };
 
 /* The names the command line uses, indexed by enum interp_map; NULL-terminated. */
@@ -51,7 +51,7 @@ struct interp_out {
 /* Runs one line (len bytes, no newline). Appends the answer and a newline to
  * out and returns 0; for a bad line appends nothing, writes the reason to err
  * and returns -EINVAL (-ENOMEM when out of memory). */
-int interp_line(struct interp *in, const char *line, size_t len, struct interp_out *out,
-                char *err, size_t errlen);
+int interp_line(struct interp *in, const char *line, size_t len, struct interp_out *out, char *err,
+                size_t errlen);
 
 #endif

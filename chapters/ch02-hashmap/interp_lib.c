@@ -10,8 +10,8 @@
 
 #include "maps.h"
 
-const char *const interp_map_names[] = {"naive", "naive-fixed", "standard", "swiss",
-                                        "specialized", "model", NULL};
+const char *const interp_map_names[] = {"naive",       "naive-fixed", "standard", "swiss",
+                                        "specialized", "model",       NULL};
 
 /* The oracle: pairs in insertion order, found by a linear search. */
 struct model_pair {
@@ -39,12 +39,21 @@ struct interp *interp_new(enum interp_map kind, struct map_hasher h, unsigned ha
         return NULL;
     in->kind = kind;
     switch (kind) {
-    case INTERP_NAIVE: naive_str_init_with(&in->u.naive, h, hash_bits, false); break;
-    case INTERP_NAIVE_FIXED: naive_str_init_with(&in->u.naive, h, hash_bits, true); break;
-    case INTERP_STANDARD: rh_str_init(&in->u.rh, h); break;
-    case INTERP_SWISS: sw_str_init(&in->u.sw, h); break;
+    case INTERP_NAIVE:
+        naive_str_init_with(&in->u.naive, h, hash_bits, false);
+        break;
+    case INTERP_NAIVE_FIXED:
+        naive_str_init_with(&in->u.naive, h, hash_bits, true);
+        break;
+    case INTERP_STANDARD:
+        rh_str_init(&in->u.rh, h);
+        break;
+    case INTERP_SWISS:
+        sw_str_init(&in->u.sw, h);
+        break;
     case INTERP_SPECIALIZED:
-    case INTERP_MODEL: break;
+    case INTERP_MODEL:
+        break;
     }
     return in;
 }
@@ -146,9 +155,15 @@ static int do_insert(struct interp *in, char *k, char *v, char **old)
     int rc;
     switch (in->kind) {
     case INTERP_NAIVE:
-    case INTERP_NAIVE_FIXED: rc = naive_str_insert(&in->u.naive, k, v, old); break;
-    case INTERP_STANDARD: rc = rh_str_insert(&in->u.rh, k, v, old); break;
-    case INTERP_SWISS: rc = sw_str_insert(&in->u.sw, k, v, old); break;
+    case INTERP_NAIVE_FIXED:
+        rc = naive_str_insert(&in->u.naive, k, v, old);
+        break;
+    case INTERP_STANDARD:
+        rc = rh_str_insert(&in->u.rh, k, v, old);
+        break;
+    case INTERP_SWISS:
+        rc = sw_str_insert(&in->u.sw, k, v, old);
+        break;
     case INTERP_SPECIALIZED: {
         int i = parse_u8(k);
         *old = in->u8[i];
@@ -186,10 +201,17 @@ static const char *do_get(struct interp *in, char *k)
     char **v = NULL;
     switch (in->kind) {
     case INTERP_NAIVE:
-    case INTERP_NAIVE_FIXED: v = naive_str_get(&in->u.naive, k); break;
-    case INTERP_STANDARD: v = rh_str_get(&in->u.rh, k); break;
-    case INTERP_SWISS: v = sw_str_get(&in->u.sw, k); break;
-    case INTERP_SPECIALIZED: return in->u8[parse_u8(k)];
+    case INTERP_NAIVE_FIXED:
+        v = naive_str_get(&in->u.naive, k);
+        break;
+    case INTERP_STANDARD:
+        v = rh_str_get(&in->u.rh, k);
+        break;
+    case INTERP_SWISS:
+        v = sw_str_get(&in->u.sw, k);
+        break;
+    case INTERP_SPECIALIZED:
+        return in->u8[parse_u8(k)];
     default: {
         size_t i = model_find(in, k);
         return i == SIZE_MAX ? NULL : in->u.model.p[i].val;
@@ -205,9 +227,15 @@ static char *do_remove(struct interp *in, char *k)
     bool found = false;
     switch (in->kind) {
     case INTERP_NAIVE:
-    case INTERP_NAIVE_FIXED: found = naive_str_remove(&in->u.naive, k, &key, &val); break;
-    case INTERP_STANDARD: found = rh_str_remove(&in->u.rh, k, &key, &val); break;
-    case INTERP_SWISS: found = sw_str_remove(&in->u.sw, k, &key, &val); break;
+    case INTERP_NAIVE_FIXED:
+        found = naive_str_remove(&in->u.naive, k, &key, &val);
+        break;
+    case INTERP_STANDARD:
+        found = rh_str_remove(&in->u.rh, k, &key, &val);
+        break;
+    case INTERP_SWISS:
+        found = sw_str_remove(&in->u.sw, k, &key, &val);
+        break;
     case INTERP_SPECIALIZED: {
         int i = parse_u8(k);
         val = in->u8[i];
@@ -236,8 +264,8 @@ static int fail(char *err, size_t errlen, const char *msg)
     return -EINVAL;
 }
 
-int interp_line(struct interp *in, const char *line, size_t len, struct interp_out *out,
-                char *err, size_t errlen)
+int interp_line(struct interp *in, const char *line, size_t len, struct interp_out *out, char *err,
+                size_t errlen)
 {
     if (len > 0 && line[len - 1] == '\r')
         len--;

@@ -66,6 +66,7 @@ static inline uint64_t map_mix64(uint64_t x, uint64_t seed)
 
 #endif
 
-#if defined(MAP_NAME) && !(defined(MAP_KEY) && defined(MAP_VAL) && defined(MAP_HASH) && defined(MAP_EQ))
+#if defined(MAP_NAME) &&                                                                           \
+    !(defined(MAP_KEY) && defined(MAP_VAL) && defined(MAP_HASH) && defined(MAP_EQ))
 #error "a map template needs MAP_NAME, MAP_KEY, MAP_VAL, MAP_HASH and MAP_EQ"
 #endif

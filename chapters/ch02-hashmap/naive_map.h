@@ -26,11 +26,11 @@ struct NV_(entry) {
 };
 
 struct MAP_NAME {
-    struct NV_(entry) *data; /* sorted by hash, ascending */
+    struct NV_(entry) * data; /* sorted by hash, ascending */
     size_t len, cap;
     struct map_hasher hasher;
-    uint64_t hash_mask;      /* all ones, or the low hash_bits bits */
-    bool compare_keys;       /* false: the book's bug */
+    uint64_t hash_mask; /* all ones, or the low hash_bits bits */
+    bool compare_keys;  /* false: the book's bug */
 };
 
 /* The book's map: full 64-bit hashes, keys never compared. */
@@ -57,7 +57,10 @@ static inline void NV_(free)(struct MAP_NAME *m)
     m->len = m->cap = 0;
 }
 
-static inline size_t NV_(len)(const struct MAP_NAME *m) { return m->len; }
+static inline size_t NV_(len)(const struct MAP_NAME *m)
+{
+    return m->len;
+}
 
 static inline size_t NV_(bytes)(const struct MAP_NAME *m)
 {

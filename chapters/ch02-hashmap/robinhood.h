@@ -34,11 +34,11 @@ struct RH_(pair) {
 };
 
 struct MAP_NAME {
-    uint64_t *hashes;      /* raw_cap stored hashes (0: empty), then the pairs */
-    struct RH_(pair) *pairs;
-    size_t raw_cap, mask;  /* raw_cap is 0 or a power of two; mask = raw_cap - 1 */
+    uint64_t *hashes; /* raw_cap stored hashes (0: empty), then the pairs */
+    struct RH_(pair) * pairs;
+    size_t raw_cap, mask; /* raw_cap is 0 or a power of two; mask = raw_cap - 1 */
     size_t size;
-    bool long_probes;      /* an insert probed RH_DISPLACEMENT_THRESHOLD slots or more */
+    bool long_probes; /* an insert probed RH_DISPLACEMENT_THRESHOLD slots or more */
     struct map_hasher hasher;
 };
 
@@ -53,7 +53,10 @@ static inline void RH_(free)(struct MAP_NAME *m)
     *m = (struct MAP_NAME){.hasher = m->hasher};
 }
 
-static inline size_t RH_(len)(const struct MAP_NAME *m) { return m->size; }
+static inline size_t RH_(len)(const struct MAP_NAME *m)
+{
+    return m->size;
+}
 
 static inline size_t RH_(bytes)(const struct MAP_NAME *m)
 {
@@ -73,7 +76,10 @@ static inline size_t RH_(displacement)(const struct MAP_NAME *m, size_t i)
 }
 
 /* Usable capacity of a table of raw_cap buckets: 10/11 of it, rounded up. */
-static inline size_t RH_(usable)(size_t raw_cap) { return (raw_cap * 10 + 9) / 11; }
+static inline size_t RH_(usable)(size_t raw_cap)
+{
+    return (raw_cap * 10 + 9) / 11;
+}
 
 /* The number of buckets for n entries: n * 11/10 rounded up to a power of two,
  * at least RH_MIN_CAP. */
@@ -223,8 +229,7 @@ static inline bool RH_(remove)(struct MAP_NAME *m, MAP_KEY k, MAP_KEY *key, MAP_
     if (val != NULL)
         *val = m->pairs[i].val;
     m->size--;
-    for (size_t next = (i + 1) & m->mask;
-         m->hashes[next] != 0 && RH_(displacement)(m, next) != 0;
+    for (size_t next = (i + 1) & m->mask; m->hashes[next] != 0 && RH_(displacement)(m, next) != 0;
          i = next, next = (next + 1) & m->mask) {
         m->hashes[i] = m->hashes[next];
         m->pairs[i] = m->pairs[next];

@@ -28,22 +28,22 @@ struct runner_counts {
 
 /* The loop for any map with the shared verbs: M is its prefix, m a pointer to
  * it, KEY_BITS 16 or 8. Insert failing for lack of memory ends the run. */
-#define RUNNER_LOOP(M, m, key_type, rng, iters, counts)                        \
-    do {                                                                      \
-        for (uint64_t i_ = 0; i_ < (iters); i_++) {                           \
-            key_type k_ = (key_type)xorshift128_next(rng);                    \
-            if (xorshift128_next(rng) & 1) {                                  \
-                int rc_ = M##_insert((m), k_, xorshift128_next(rng), NULL);   \
-                if (rc_ < 0)                                                  \
-                    break;                                                    \
-                (counts)->empty += rc_ == 0;                                  \
-                (counts)->present += rc_ == 1;                                \
-            } else if (M##_get((m), k_) != NULL) {                            \
-                (counts)->success++;                                          \
-            } else {                                                          \
-                (counts)->fail++;                                             \
-            }                                                                 \
-        }                                                                     \
+#define RUNNER_LOOP(M, m, key_type, rng, iters, counts)                                            \
+    do {                                                                                           \
+        for (uint64_t i_ = 0; i_ < (iters); i_++) {                                                \
+            key_type k_ = (key_type)xorshift128_next(rng);                                         \
+            if (xorshift128_next(rng) & 1) {                                                       \
+                int rc_ = M##_insert((m), k_, xorshift128_next(rng), NULL);                        \
+                if (rc_ < 0)                                                                       \
+                    break;                                                                         \
+                (counts)->empty += rc_ == 0;                                                       \
+                (counts)->present += rc_ == 1;                                                     \
+            } else if (M##_get((m), k_) != NULL) {                                                 \
+                (counts)->success++;                                                               \
+            } else {                                                                               \
+                (counts)->fail++;                                                                  \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 static inline struct runner_counts runner_standard(struct xorshift128 rng, uint64_t iters,

@@ -22,12 +22,22 @@ static inline uint64_t load_le64(const uint8_t *p)
 }
 
 /* One SipRound: add-rotate-xor over the four words of state. */
-#define SIPROUND(v0, v1, v2, v3)                                              \
-    do {                                                                      \
-        v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);             \
-        v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;                                \
-        v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;                                \
-        v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);             \
+#define SIPROUND(v0, v1, v2, v3)                                                                   \
+    do {                                                                                           \
+        v0 += v1;                                                                                  \
+        v1 = rotl(v1, 13);                                                                         \
+        v1 ^= v0;                                                                                  \
+        v0 = rotl(v0, 32);                                                                         \
+        v2 += v3;                                                                                  \
+        v3 = rotl(v3, 16);                                                                         \
+        v3 ^= v2;                                                                                  \
+        v0 += v3;                                                                                  \
+        v3 = rotl(v3, 21);                                                                         \
+        v3 ^= v0;                                                                                  \
+        v2 += v1;                                                                                  \
+        v1 = rotl(v1, 17);                                                                         \
+        v1 ^= v2;                                                                                  \
+        v2 = rotl(v2, 32);                                                                         \
     } while (0)
 
 uint64_t siphash(unsigned c, unsigned d, const uint64_t k[2], const void *data, size_t len)

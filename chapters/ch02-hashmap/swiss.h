@@ -136,11 +136,11 @@ struct SW_(slot) {
 };
 
 struct MAP_NAME {
-    int8_t *ctrl;          /* cap + 1 + SW_WIDTH - 1 bytes; NULL while cap == 0 */
-    struct SW_(slot) *slots;
-    size_t cap;            /* 0 or 2^k - 1 */
+    int8_t *ctrl; /* cap + 1 + SW_WIDTH - 1 bytes; NULL while cap == 0 */
+    struct SW_(slot) * slots;
+    size_t cap; /* 0 or 2^k - 1 */
     size_t size;
-    size_t growth_left;    /* inserts into empty slots before a rehash */
+    size_t growth_left; /* inserts into empty slots before a rehash */
     struct map_hasher hasher;
 };
 
@@ -157,7 +157,10 @@ static inline void SW_(free)(struct MAP_NAME *m)
     *m = (struct MAP_NAME){.hasher = m->hasher};
 }
 
-static inline size_t SW_(len)(const struct MAP_NAME *m) { return m->size; }
+static inline size_t SW_(len)(const struct MAP_NAME *m)
+{
+    return m->size;
+}
 
 static inline size_t SW_(ctrl_bytes)(size_t cap)
 {
@@ -185,8 +188,14 @@ static inline uint64_t SW_(hash)(const struct MAP_NAME *m, MAP_KEY k)
     return MAP_HASH(&m->hasher, k);
 }
 
-static inline int8_t SW_(h2)(uint64_t h) { return (int8_t)(h & 0x7f); }
-static inline size_t SW_(h1)(uint64_t h) { return (size_t)(h >> 7); }
+static inline int8_t SW_(h2)(uint64_t h)
+{
+    return (int8_t)(h & 0x7f);
+}
+static inline size_t SW_(h1)(uint64_t h)
+{
+    return (size_t)(h >> 7);
+}
 
 /* Sets control byte i and its clone after the sentinel (for i < W - 1; for
  * the others the two writes are to the same byte). */

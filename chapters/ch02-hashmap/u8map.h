@@ -28,7 +28,10 @@ struct U8MAP_NAME {
     U8MAP_VAL val[256];
 };
 
-static inline void U8_(init)(struct U8MAP_NAME *m) { memset(m->present, 0, sizeof m->present); }
+static inline void U8_(init)(struct U8MAP_NAME *m)
+{
+    memset(m->present, 0, sizeof m->present);
+}
 
 static inline bool U8_(has)(const struct U8MAP_NAME *m, uint8_t k)
 {

@@ -7,7 +7,7 @@
  * destroying: every other thread's writes to the object happen
  * before their release, and so before the destruction (the scheme of Rust's
  * Arc and of C++'s shared_ptr). On x86 both are one `lock xadd`; helgrind, DRD
- * and ThreadSanitizer are clean (races.tsv).
+ * and ThreadSanitizer are clean (tests/races.tsv).
  *
  * --drop is the twin of rc_race --drop: each thread owns one reference, and
  * the release that takes the count to zero frees the object, exactly once,
@@ -106,7 +106,8 @@ int main(int argc, char **argv)
         lab_threads_join(&ts);
         unsigned frees = atomic_load(&job.frees);
         printf("rc_atomic --drop: %ld threads x %lu retains then releases: freed %u time%s, "
-               "by the last release\n", threads, job.iters, frees, frees == 1 ? "" : "s");
+               "by the last release\n",
+               threads, job.iters, frees, frees == 1 ? "" : "s");
         return frees == 1 ? 0 : 1;
     }
     atomic_init(&obj->count, 10);

@@ -9,7 +9,7 @@
  * invented (too high, and it leaks). This is why Rust's Rc is neither Send nor
  * Sync, and why C, which has no such check, needs the detectors:
  * helgrind, DRD and ThreadSanitizer all report the race on `count`
- * (races.tsv; `make races-ch04`).
+ * (tests/races.tsv; `make races-ch04`).
  *
  * The counter is volatile so that gcc keeps every load and store: at -O2 it
  * would fold each thread's `count++; count--;` pairs into nothing, and the lost
@@ -22,8 +22,9 @@
  * count reach zero while other threads still hold references: the object is
  * freed under them, they go on using it (a use after free), and when the stale
  * count reaches zero again it is freed twice. A lost release leaks it instead.
- * AddressSanitizer stops at the first bad access (tests/asan_drop.sh expects
- * exactly that); natively glibc usually aborts with "double free detected".
+ * AddressSanitizer stops at the first bad access (the --drop --lockstep row
+ * of tests/races.tsv expects exactly that); natively glibc usually aborts with "double free
+ * detected".
  *
  * --lockstep forces the bad schedule instead of waiting for it, so that one
  * run gives the same result on an idle or a loaded machine: the threads take
@@ -42,22 +43,17 @@
  * natively, and always with --lockstep and 2 or more threads; rare without it
  * under valgrind, which runs one thread at a time).
  */
-#define _GNU_SOURCE /* syscall(): the gate's futex */
 #include "rc_race.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include "annotate.h"
 #include "cli.h"
 #include "env.h"
+#include "lockstep.h"
 #include "threads.h"
 
 #define HELD_ELSEWHERE 10 /* the references the object starts with, without --drop */
@@ -72,7 +68,7 @@ struct job {
     struct object *obj;
     unsigned long iters;
     unsigned threads;
-    _Atomic uint32_t turn; /* --lockstep: the step whose turn it is (a futex word) */
+    struct lab_lockstep gate; /* --lockstep: whose step it is */
     /* --drop: what the releases did, counted outside the object */
     _Atomic unsigned frees, early_frees, finished;
 };
@@ -138,34 +134,17 @@ static void *retain_release(size_t id, void *arg)
 
 /* ---- --lockstep: the same steps, in the order a gate forces ------------------------------ */
 
-/* Every step of the schedule belongs to one thread, which waits until the turn
- * is its step, takes it, and passes the turn on. The turn is a relaxed atomic
- * on purpose: it forces the order without ordering anything, so that to
- * ThreadSanitizer (relaxed accesses synchronise nothing), helgrind and DRD
- * (which see plain loads and stores, and are told not to report the turn
- * itself) the count's accesses stay as unordered as in a free run. The order
- * holds on x86, which keeps stores in order and loads in order; the compiler
- * barriers keep gcc from moving the count's access across the gate.
- *
- * A waiter sleeps in the kernel (a futex on the turn, which no detector sees
- * as synchronisation) rather than spinning: woken, it gets a CPU at once even
- * on a loaded machine, where a thread spinning with sched_yield waits out
- * another process's time slice at every step. */
+/* Every step of the schedule belongs to one thread, which waits for its step,
+ * takes it, and shows the next (lockstep.h: it forces the order of the steps
+ * and orders no memory, so the count's accesses stay racy to every detector). */
 static void gate_wait(struct job *j, unsigned long step)
 {
-    uint32_t now;
-    /* relaxed: see above */
-    while ((now = atomic_load_explicit(&j->turn, memory_order_relaxed)) != (uint32_t)step)
-        syscall(SYS_futex, (uint32_t *)&j->turn, FUTEX_WAIT_PRIVATE, now, NULL, NULL, 0);
-    atomic_signal_fence(memory_order_seq_cst);
+    lab_lockstep_wait(&j->gate, (uint32_t)step);
 }
 
 static void gate_pass(struct job *j, unsigned long step)
 {
-    atomic_signal_fence(memory_order_seq_cst);
-    /* relaxed: publishes nothing, see gate_wait */
-    atomic_store_explicit(&j->turn, (uint32_t)(step + 1), memory_order_relaxed);
-    syscall(SYS_futex, (uint32_t *)&j->turn, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    lab_lockstep_set(&j->gate, (uint32_t)(step + 1));
 }
 
 /* The retains of both lockstep schedules: steps 0 .. 2TN-1 for T threads of N
@@ -246,10 +225,7 @@ int rc_race_run(unsigned threads, unsigned long iters, bool drop, bool lockstep,
     if (obj == NULL)
         return ENOMEM;
     struct job job = {.obj = obj, .iters = iters, .threads = threads};
-    atomic_init(&job.turn, 0);
-    /* The turn is read and written concurrently by design, and is not the race
-     * this program is about (this asserts no ordering: annotate.h). */
-    ANNOTATE_ATOMIC(&job.turn);
+    lab_lockstep_init(&job.gate, 0);
     obj->count = drop ? (long)threads : HELD_ELSEWHERE; /* --drop: one reference per thread */
     lab_worker_fn fn = drop ? (lockstep ? drop_lockstep : drop_race)
                             : (lockstep ? retain_release_lockstep : retain_release);

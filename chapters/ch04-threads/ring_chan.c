@@ -6,7 +6,7 @@
  * it is full; the reader receives them and checks the order. No shared state is
  * visible to the program at all: the channel owns the slots, the count and the
  * lock, and a full channel puts the writer to sleep instead of spinning.
- * helgrind, DRD and ThreadSanitizer are clean (races.tsv).
+ * helgrind, DRD and ThreadSanitizer are clean (tests/races.tsv).
  *
  *   ring_chan [--capacity N] [--count N]
  */
@@ -66,7 +66,11 @@ int main(int argc, char **argv)
     if (count == 0 || count > UINT32_MAX)
         cli_error("--count must be in [1, 2^32 - 1]");
     struct pipe p = {chan_create(sizeof(uint32_t), (size_t)capacity),
-                     (uint32_t)lab_scaled(count), 0, 0, 0, false};
+                     (uint32_t)lab_scaled(count),
+                     0,
+                     0,
+                     0,
+                     false};
     if (p.c == NULL)
         die("out of memory");
     struct lab_threads ts;
@@ -78,7 +82,6 @@ int main(int argc, char **argv)
         die("out of order: expected %u, found %u", p.expected, p.found);
     if (p.taken != p.count)
         die("received %u of %u values", p.taken, p.count);
-    printf("ring_chan: received %u values in order through a channel of %ld\n", p.taken,
-           capacity);
+    printf("ring_chan: received %u values in order through a channel of %ld\n", p.taken, capacity);
     return 0;
 }

@@ -4,7 +4,7 @@
  *
  * Size and slots change together inside the lock, so no update is lost and no
  * value is overwritten unread; helgrind, DRD and ThreadSanitizer are clean
- * (races.tsv). As in the book the writer yields while still holding the lock
+ * (tests/races.tsv). As in the book the writer yields while still holding the lock
  * when the ring is full: correct, but the reader must then wait for the writer
  * to be scheduled again to release it; the reader unlocks before it yields.
  *
@@ -130,8 +130,7 @@ int main(int argc, char **argv)
         die("could not start the ring");
     if (o.out_of_order || o.stomped)
         die("the mutex ring misbehaved: %llu out of order (expected %u, found %u), %llu stomped",
-            (unsigned long long)o.out_of_order, o.expected, o.found,
-            (unsigned long long)o.stomped);
+            (unsigned long long)o.out_of_order, o.expected, o.found, (unsigned long long)o.stomped);
     printf("ring_mutex: read %llu values in order, none overwritten\n",
            (unsigned long long)o.taken);
     return 0;

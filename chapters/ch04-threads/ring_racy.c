@@ -17,7 +17,7 @@
  * slot it fills is empty, and reports when it stomps a value.
  *
  * helgrind, DRD and ThreadSanitizer report the races every time, even in runs
- * where the values happen to come out right (races.tsv; `make helgrind-ch04`
+ * where the values happen to come out right (tests/races.tsv; `make helgrind-ch04`
  * prints the reports). The slots and `size` are volatile so that the compiler
  * re-reads them in every pass of the waiting loops, as the Rust original's
  * raw-pointer accesses do.
@@ -47,7 +47,7 @@ struct ring {
     bool writer_checks;
     volatile uint32_t size; /* racy: updated by both threads without a lock */
     struct slot *data;
-    _Atomic bool stop;      /* not part of the lesson: lets the writer end */
+    _Atomic bool stop; /* not part of the lesson: lets the writer end */
     /* what went wrong, each written by one thread only and read after join */
     uint32_t expected, found, stomped_at, stomped_val;
     bool out_of_order, stomped, stalled;
@@ -133,8 +133,8 @@ int main(int argc, char **argv)
     cli_parse(&cli, argc, argv);
     if (count == 0 || count > UINT32_MAX)
         cli_error("--count must be in [1, 2^32 - 1]");
-    struct ring r = {.capacity = (uint32_t)capacity, .count = (uint32_t)count,
-                     .writer_checks = checks};
+    struct ring r = {
+        .capacity = (uint32_t)capacity, .count = (uint32_t)count, .writer_checks = checks};
     r.data = calloc((size_t)capacity, sizeof *r.data);
     if (r.data == NULL)
         die("out of memory");
@@ -148,8 +148,7 @@ int main(int argc, char **argv)
         printf("writer: slot %u was not empty: it still held %u, unread\n", r.stomped_at,
                r.stomped_val);
     if (r.out_of_order)
-        printf("reader: expected %u, found %u (the writer lapped the ring)\n", r.expected,
-               r.found);
+        printf("reader: expected %u, found %u (the writer lapped the ring)\n", r.expected, r.found);
     if (r.stalled)
         printf("reader: no progress for a second: size and the slots disagree\n");
     bool bad = r.out_of_order || r.stomped || r.stalled;

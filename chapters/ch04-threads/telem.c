@@ -124,7 +124,8 @@ static void sink(const struct server *s, unsigned *points)
         return;
     uint64_t ns = 64u * 1000u * (uint64_t)s->cfg.sink_us;
     nanosleep(&(struct timespec){.tv_sec = (time_t)(ns / 1000000000u),
-                                 .tv_nsec = (long)(ns % 1000000000u)}, NULL);
+                                 .tv_nsec = (long)(ns % 1000000000u)},
+              NULL);
 }
 
 static void ckms_egress(struct server *s)
@@ -199,11 +200,21 @@ static void *stage(size_t id, void *arg)
 {
     struct server *s = arg;
     switch (id) {
-    case 0: ingest(s); break;
-    case 1: filter(s, s->low, s->ckms_in, true); break;
-    case 2: filter(s, s->high, s->cma_in, false); break;
-    case 3: ckms_egress(s); break;
-    default: cma_egress(s); break;
+    case 0:
+        ingest(s);
+        break;
+    case 1:
+        filter(s, s->low, s->ckms_in, true);
+        break;
+    case 2:
+        filter(s, s->high, s->cma_in, false);
+        break;
+    case 3:
+        ckms_egress(s);
+        break;
+    default:
+        cma_egress(s);
+        break;
     }
     return NULL;
 }
@@ -213,8 +224,8 @@ int telem_open(struct telem_server_socket *ss, uint16_t port)
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0)
         return -errno;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t alen = sizeof a;
     struct timeval tv = {.tv_usec = 100000}; /* wake every 100 ms to look at stop */
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
@@ -317,8 +328,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    struct telem_config cfg = {stdout, (uint32_t)limit, (size_t)capacity, unbounded,
-                               (unsigned)flush_ms, (unsigned)sink_us};
+    struct telem_config cfg = {stdout,    (uint32_t)limit,    (size_t)capacity,
+                               unbounded, (unsigned)flush_ms, (unsigned)sink_us};
     if (seconds > 0) {
         /* Whole seconds: the alarm's resolution. */
         struct sigaction sa = {.sa_handler = on_signal};

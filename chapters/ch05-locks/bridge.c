@@ -21,7 +21,7 @@
  * The thing to look at is fairness. The state machine is safe, but which way
  * the rope goes next depends on who wins the mutex. The program measures runs:
  * how many crossed one way in a row before the other way got the rope (mean,
- * longest, and with --tsv a histogram for plots/ch05-bridge.gp). glibc's
+ * longest, and with --tsv a histogram for plots/bridge.gp). glibc's
  * mutex is not fair: a thread that unlocks and locks again at once usually
  * wins, while the other sleeps in the kernel. With --idle spin, the book's
  * loop, a side with nothing to do (its way full, or the rope going the other

@@ -14,7 +14,7 @@
  *     lock(m); while (!flag) wait(cv, m); ...; unlock(m);
  * and in the writer: change the state and signal with the mutex held.
  *
- * The variants, and what shows each (races.tsv, tests/test_condvar.c):
+ * The variants, and what shows each (tests/races.tsv, tests/test_condvar.c):
  *   unlocked-flag       the writer sets flag and value outside the mutex: a data
  *                       race, reported by helgrind, DRD and ThreadSanitizer.
  *   broadcast-unlocked  the writer broadcasts after unlocking: legal, but the
@@ -51,8 +51,9 @@
 #include "threads.h"
 
 enum variant { CORRECT, UNLOCKED_FLAG, BROADCAST_UNLOCKED, TWO_MUTEXES, IF_WAIT, LOST_WAKEUP };
-static const char *const variant_names[] = {"correct", "unlocked-flag", "broadcast-unlocked",
-                                            "two-mutexes", "if-wait", "lost-wakeup", NULL};
+static const char *const variant_names[] = {"correct",     "unlocked-flag", "broadcast-unlocked",
+                                            "two-mutexes", "if-wait",       "lost-wakeup",
+                                            NULL};
 
 enum { MAX_READERS = 32 };
 
@@ -118,7 +119,7 @@ static void *writer(size_t id, void *arg)
             sched_yield();
         switch (s->variant) {
         case UNLOCKED_FLAG:
-            s->value++;    /* racy: no lock held */
+            s->value++; /* racy: no lock held */
             s->flag = true;
             pthread_mutex_lock(&s->m);
             pthread_cond_broadcast(&s->cv);
@@ -221,8 +222,8 @@ int condvar_run(const char *variant, unsigned readers, unsigned zeros, uint64_t 
         v++;
     if (variant_names[v] == NULL || v == LOST_WAKEUP || readers == 0 || readers > MAX_READERS)
         return -EINVAL;
-    s = (struct shared){.variant = (enum variant)v, .zeros = zeros, .readers = readers,
-                        .max_wakes = max_wakes};
+    s = (struct shared){
+        .variant = (enum variant)v, .zeros = zeros, .readers = readers, .max_wakes = max_wakes};
     pthread_mutex_init(&s.m, NULL);
     pthread_mutex_init(&s.m2, NULL);
     pthread_cond_init(&s.cv, NULL);
@@ -249,8 +250,10 @@ int main(int argc, char **argv)
     long readers = 5, zeros = 100, timeout_ms = 1000;
     uint64_t max_wakes = 200000;
     const struct cli_option opts[] = {
-        CLI_CHOICE("variant", &variant, "correct, or a mistake: unlocked-flag, broadcast-unlocked, "
-                   "two-mutexes, if-wait, lost-wakeup", variant_names),
+        CLI_CHOICE("variant", &variant,
+                   "correct, or a mistake: unlocked-flag, broadcast-unlocked, "
+                   "two-mutexes, if-wait, lost-wakeup",
+                   variant_names),
         CLI_LONG("readers", &readers, "N", "reader threads", 1, MAX_READERS),
         CLI_LONG("zeros", &zeros, "N", "a reader stops after seeing the value 0 this often", 1,
                  1000000),
@@ -271,7 +274,8 @@ int main(int argc, char **argv)
             long lost_ms = condvar_lost_wakeup(true, timeout_ms);
             printf("condvar --variant lost-wakeup: the signal came while the reader was between "
                    "its test and its wait; it waited %ld ms (its timeout) for it; the correct "
-                   "reader waited %ld ms\n", lost_ms, ok_ms);
+                   "reader waited %ld ms\n",
+                   lost_ms, ok_ms);
             return lost_ms >= timeout_ms ? 1 : 0;
         }
     }
@@ -282,8 +286,9 @@ int main(int argc, char **argv)
     if (rc != 0)
         die("condvar: %s", strerror(-rc));
     printf("condvar --variant %s: %ld readers woke %llu times, saw the value 0 %llu times; "
-           "%llu wakes found no write to read%s\n", variant_names[variant], readers,
-           (unsigned long long)r.wakes, (unsigned long long)r.zeros, (unsigned long long)r.stolen,
+           "%llu wakes found no write to read%s\n",
+           variant_names[variant], readers, (unsigned long long)r.wakes,
+           (unsigned long long)r.zeros, (unsigned long long)r.stolen,
            variant == IF_WAIT && r.stolen ? " (the if-wait bug)" : "");
     return variant == IF_WAIT && r.stolen ? 1 : 0;
 }

@@ -3,7 +3,7 @@
  * numbered items, one receiver pops them and checks that nothing was lost,
  * nothing invented, and each sender's order was kept.
  *
- * Its race-detector rows (races.tsv) are the lesson of deque.h: with the
+ * Its race-detector rows (tests/races.tsv) are the lesson of deque.h: with the
  * atomic edges declared (the default), helgrind, DRD and ThreadSanitizer are
  * clean; with --no-annotations, helgrind and DRD report the slots as written
  * under one mutex and read under another, a false positive: they do not see
@@ -87,7 +87,8 @@ int main(int argc, char **argv)
     double s = lab_seconds_since(t0);
     deque_destroy(&j.q);
     printf("deque_demo: %ld senders x %llu items through %ld slots in %.3f s (%.2f M items/s): "
-           "%s\n", senders, (unsigned long long)j.items, capacity, s,
+           "%s\n",
+           senders, (unsigned long long)j.items, capacity, s,
            (double)senders * (double)j.items / s / 1e6,
            bad ? "ITEMS LOST, INVENTED OR OUT OF ORDER" : "all received, each sender in order");
     return bad != 0;

@@ -87,7 +87,8 @@ int main(int argc, char **argv)
     };
     const struct cli cli = {
         .prog = "fanout",
-        .summary = "Every reader sees every write: a bounded channel per reader (writer_example01).",
+        .summary =
+            "Every reader sees every write: a bounded channel per reader (writer_example01).",
         .options = opts,
         .n_options = sizeof opts / sizeof opts[0],
     };

@@ -94,9 +94,9 @@ int main(int argc, char **argv)
     hopper_receiver_free(rx);
     rmdir(dir);
     printf("hopper_example: %u values through %llu B of memory and %llu file(s) of %llu B in "
-           "%.2f s (%.2f M/s), %llu refused while full: %s\n", j.items,
-           (unsigned long long)memory, (unsigned long long)files, (unsigned long long)disk, s,
-           j.items / s / 1e6, (unsigned long long)j.refusals,
+           "%.2f s (%.2f M/s), %llu refused while full: %s\n",
+           j.items, (unsigned long long)memory, (unsigned long long)files, (unsigned long long)disk,
+           s, j.items / s / 1e6, (unsigned long long)j.refusals,
            bad ? "OUT OF ORDER" : "all in order");
     return bad != 0;
 }

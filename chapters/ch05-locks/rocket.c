@@ -69,7 +69,8 @@ struct launch {
     uint32_t seed;
 };
 
-static void say(struct transcript *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct transcript *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), nonnull(2)));
 
 static void say(struct transcript *t, const char *fmt, ...)
 {
@@ -240,7 +241,7 @@ static int rocket_line(const char *line, const char *what)
 /* One line against the state of the check so far. */
 static int check_line(struct check *c, const char *line, unsigned lineno, char *why, size_t len)
 {
-    char what[32], number[8];
+    char what[32], number[12];
     for (int r = 0; r < RESOURCES; r++) {
         snprintf(what, sizeof what, "ACQUIRE %s", resource_names[r]);
         int i = rocket_line(line, what);

@@ -105,7 +105,8 @@ int main(int argc, char **argv)
     };
     const struct cli cli = {
         .prog = "rwlock",
-        .summary = "Readers spinning on tryrdlock against one writer (the book's rwlock_example00).",
+        .summary =
+            "Readers spinning on tryrdlock against one writer (the book's rwlock_example00).",
         .options = opts,
         .n_options = sizeof opts / sizeof opts[0],
     };

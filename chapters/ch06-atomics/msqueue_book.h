@@ -16,9 +16,9 @@
  *
  *   D1 use after free. deq frees the old head at once; a thread that loaded
  *      that head (or its next) a moment earlier then reads freed memory.
- *      Shown by: AddressSanitizer (tests/asan_queue.sh: heap-use-after-free
- *      in msqb_deq within a fraction of a second; queue_spin --force-uaf on a
- *      forced schedule, every run), memcheck ("Invalid read"),
+ *      Shown by: AddressSanitizer (heap-use-after-free in msqb_deq within a
+ *      fraction of a second; queue_spin --force-uaf on a forced schedule,
+ *      every run: tests/races.tsv), memcheck ("Invalid read"),
  *      a plain build of queue_spin that may die of SIGSEGV; deterministically,
  *      with a recycling pool instead of malloc, by test_msqueue_book's
  *      d1_deq_holds_a_node_another_deq_freed.
@@ -34,7 +34,7 @@
  *      Nothing orders the initialisation before that read (the acquire loads
  *      of head and tail do not help: the node came through ->next). x86 hides
  *      it; ARM may not. Shown by: ThreadSanitizer on queue_spin --no-free
- *      --shape producers-consumers (races.tsv); not by the every-thread-does-
+ *      --shape producers-consumers (tests/races.tsv); not by the every-thread-does-
  *      both shape, where each thread's acquire load of the tail happens to
  *      supply the missing edge.
  *   D4 the helping CAS in the wrong branch. The paper swings a lagging tail

@@ -31,6 +31,7 @@
 #include "peterson.h"
 
 #include "annotate.h"
+#include "fence.h"
 #include "cli.h"
 #include "env.h"
 #include "threads.h"

@@ -10,15 +10,15 @@
  * the program says what happened: the fault and its address (0x0: a NULL
  * next->value read; 0x8: a ->next load through a NULL node, as after D4), or
  * that it survived. Under AddressSanitizer (the chapter's SAN=asan build) the
- * use after free is reported within a fraction of a second
- * (tests/asan_queue.sh).
+ * use after free is reported within a fraction of a second, and with
+ * --force-uaf on every run (a row of tests/races.tsv).
  *
  * --no-free is the companion code's variant: no node is ever freed while the
  * queue lives, so no crash, but memory grows with every deq (the per-second
  * lines show it; --max-mib stops the run). --shape producers-consumers runs the
  * book's parallel_exp(73, 2, 2) over and over instead: two threads enqueue
  * 0..72, two dequeue until 146 came out. That shape is the one where
- * ThreadSanitizer reports D3, the relaxed publication of a node (races.tsv).
+ * ThreadSanitizer reports D3, the relaxed publication of a node (tests/races.tsv).
  *
  * --force-uaf makes D1 happen on a forced schedule instead of by chance, so
  * that one run gives the same report on an idle or a loaded machine: deq A
@@ -53,8 +53,8 @@
 #include "clock.h"
 #include "crash.h"
 #include "env.h"
+#include "lockstep.h"
 #include "msqueue_book.h"
-#include "spin.h"
 #include "threads.h"
 
 #define MAX_THREADS 64
@@ -231,63 +231,40 @@ enum force_stage { FORCE_START, FORCE_A_HOLDS_HEAD, FORCE_B_DEQUEUED };
 
 struct force {
     struct msqb *q;
-    _Atomic uint32_t stage; /* enum force_stage; a futex word */
+    struct lab_lockstep stage; /* enum force_stage (lockstep.h: it orders no memory,
+                                  so B's free and A's read stay unordered to TSan) */
     bool ok[2];
     uint64_t got[2];
 };
-
-/* The stage is a relaxed atomic on purpose: it forces the order of A's and
- * B's steps without ordering their memory, so that ThreadSanitizer (relaxed
- * accesses synchronise nothing) still sees B's free and A's read unordered,
- * as they are when the schedule happens by chance; helgrind and DRD take no
- * ordering from it or from the futex either (the stage itself is annotated as
- * atomic: it is not the race this shows). A waiter sleeps on the futex, so the
- * hand-over is quick on a loaded machine too. */
-static void force_wait(struct force *f, enum force_stage stage)
-{
-    uint32_t now;
-    /* relaxed: see above */
-    while ((now = atomic_load_explicit(&f->stage, memory_order_relaxed)) != stage)
-        spin_futex_wait(&f->stage, now);
-}
-
-static void force_pass(struct force *f, enum force_stage stage)
-{
-    /* relaxed: publishes nothing, see force_wait */
-    atomic_store_explicit(&f->stage, stage, memory_order_relaxed);
-    spin_futex_wake_one(&f->stage);
-}
 
 /* The queue's hook. Only A can arrive here at FORCE_START (B waits for A
  * first); B's own deq and A's retry pass straight through. */
 static void force_at(void *ctx, enum msqb_point p, const struct msqb_view *v)
 {
     struct force *f = ctx;
-    /* relaxed: see force_wait */
-    if (p != MSQB_DEQ_BEFORE_NEXT ||
-        atomic_load_explicit(&f->stage, memory_order_relaxed) != FORCE_START)
+    if (p != MSQB_DEQ_BEFORE_NEXT || lab_lockstep_now(&f->stage) != FORCE_START)
         return;
     (void)v; /* A has loaded head, and is about to load head->next */
-    force_pass(f, FORCE_A_HOLDS_HEAD);
-    force_wait(f, FORCE_B_DEQUEUED); /* meanwhile B takes item 1 and frees that head */
+    lab_lockstep_set(&f->stage, FORCE_A_HOLDS_HEAD);
+    lab_lockstep_wait(&f->stage,
+                      FORCE_B_DEQUEUED); /* meanwhile B takes item 1 and frees that head */
 }
 
 static void *force_worker(size_t id, void *arg)
 {
     struct force *f = arg;
     if (id == 1)
-        force_wait(f, FORCE_A_HOLDS_HEAD);
+        lab_lockstep_wait(&f->stage, FORCE_A_HOLDS_HEAD);
     f->ok[id] = msqb_deq(f->q, &f->got[id]); /* A: stops at the hook, then reads head->next */
     if (id == 1)
-        force_pass(f, FORCE_B_DEQUEUED);
+        lab_lockstep_set(&f->stage, FORCE_B_DEQUEUED);
     return NULL;
 }
 
 static int run_force_uaf(bool free_nodes)
 {
     static struct force f; /* shared with the two threads */
-    atomic_init(&f.stage, FORCE_START);
-    ANNOTATE_ATOMIC(&f.stage);
+    lab_lockstep_init(&f.stage, FORCE_START);
     const struct msqb_hooks hooks = {.at = force_at, .ctx = &f};
     f.q = msqb_new_hooked(free_nodes, &hooks);
     if (f.q == NULL || msqb_enq(f.q, 1) != 0 || msqb_enq(f.q, 2) != 0)

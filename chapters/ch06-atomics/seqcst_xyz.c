@@ -42,8 +42,12 @@ static void *thread(size_t id, void *arg)
 {
     struct xyz *s = arg;
     switch (id) {
-    case 0: atomic_store_explicit(&s->x, 1, s->store); break;
-    case 1: atomic_store_explicit(&s->y, 1, s->store); break;
+    case 0:
+        atomic_store_explicit(&s->x, 1, s->store);
+        break;
+    case 1:
+        atomic_store_explicit(&s->y, 1, s->store);
+        break;
     case 2:
         while (!atomic_load_explicit(&s->x, s->load))
             lab_cpu_relax();

@@ -56,8 +56,8 @@ struct demo {
     pthread_mutex_t mutex;
     struct spin_swap swap;
     bool pad;
-    struct counter packed[MAX_WORKERS];          /* the book's layout */
-    struct padded_counter padded[MAX_WORKERS];   /* --pad */
+    struct counter packed[MAX_WORKERS];        /* the book's layout */
+    struct padded_counter padded[MAX_WORKERS]; /* --pad */
     _Atomic int stop;
 };
 
@@ -70,11 +70,22 @@ static void take(struct demo *d)
 {
     switch (d->kind) {
     case SEM2:
-    case SEM1: sem_token_wait(&d->token); break;
-    case BENA: sem_bena_wait(&d->bena); break;
-    case POSIX: while (sem_wait(&d->posix) != 0) {} break;
-    case PTHREAD: pthread_mutex_lock(&d->mutex); break;
-    default: spin_swap_lock(&d->swap); break;
+    case SEM1:
+        sem_token_wait(&d->token);
+        break;
+    case BENA:
+        sem_bena_wait(&d->bena);
+        break;
+    case POSIX:
+        while (sem_wait(&d->posix) != 0) {
+        }
+        break;
+    case PTHREAD:
+        pthread_mutex_lock(&d->mutex);
+        break;
+    default:
+        spin_swap_lock(&d->swap);
+        break;
     }
 }
 
@@ -82,11 +93,21 @@ static void give(struct demo *d)
 {
     switch (d->kind) {
     case SEM2:
-    case SEM1: sem_token_signal(&d->token); break;
-    case BENA: sem_bena_signal(&d->bena); break;
-    case POSIX: sem_post(&d->posix); break;
-    case PTHREAD: pthread_mutex_unlock(&d->mutex); break;
-    default: spin_swap_unlock(&d->swap); break;
+    case SEM1:
+        sem_token_signal(&d->token);
+        break;
+    case BENA:
+        sem_bena_signal(&d->bena);
+        break;
+    case POSIX:
+        sem_post(&d->posix);
+        break;
+    case PTHREAD:
+        pthread_mutex_unlock(&d->mutex);
+        break;
+    default:
+        spin_swap_unlock(&d->swap);
+        break;
     }
 }
 
@@ -114,8 +135,10 @@ int main(int argc, char **argv)
     double seconds = 5;
     bool pad = false;
     const struct cli_option opts[] = {
-        CLI_CHOICE("lock", &kind, "sem2 (the book's text), sem1 (its listing), bena, posix, "
-                                  "pthread or swap", lock_names),
+        CLI_CHOICE("lock", &kind,
+                   "sem2 (the book's text), sem1 (its listing), bena, posix, "
+                   "pthread or swap",
+                   lock_names),
         CLI_LONG("workers", &workers, "N", "worker threads (the book: 4)", 1, MAX_WORKERS),
         CLI_DOUBLE("seconds", &seconds, "S", "how long to run (the book: for ever)", 0.01, 3600),
         CLI_LONG("interval-ms", &interval_ms, "MS", "one row per interval", 10, 60000),

@@ -38,12 +38,12 @@ enum direction { EMPTY, LEFTWARD, RIGHTWARD };
 
 struct bridge {
     struct spin_any lock;
-    bool use_lock;                 /* false: the broken twin */
-    enum direction dir;            /* guarded by lock */
-    int on_rope;                   /* guarded by lock */
-    _Atomic uint64_t arrived[2];   /* [0] at the left bank, [1] at the right */
-    _Atomic uint64_t turns[2];     /* lock acquisitions by each thread */
-    _Atomic uint64_t broken;       /* moves that found an impossible bridge */
+    bool use_lock;               /* false: the broken twin */
+    enum direction dir;          /* guarded by lock */
+    int on_rope;                 /* guarded by lock */
+    _Atomic uint64_t arrived[2]; /* [0] at the left bank, [1] at the right */
+    _Atomic uint64_t turns[2];   /* lock acquisitions by each thread */
+    _Atomic uint64_t broken;     /* moves that found an impossible bridge */
     _Atomic int stop;
 };
 

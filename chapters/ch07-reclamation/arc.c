@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "annotate.h"
+#include "fence.h"
 #include "threads.h"
 
 static _Noreturn void overflow(const char *where)

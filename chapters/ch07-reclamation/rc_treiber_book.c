@@ -23,8 +23,8 @@
  * F2-F6. The driver (rc_driver.h) does: a plain build trips one of the book's
  * asserts within a fraction of a second and stops there; with --keep-going it
  * goes on until it crashes or pops a value never pushed. AddressSanitizer
- * reports the use after free (tests/asan_rc.sh, with --keep-going, since an
- * assert fails first); helgrind, DRD and TSan report the races (races.tsv).
+ * reports the use after free (with --keep-going, since an assert fails
+ * first); helgrind, DRD and TSan report the races (tests/races.tsv).
  * --force-uaf makes F3 happen with two real threads on a forced schedule, so
  * that one run gives the same report on an idle or a loaded machine: pop A
  * stops after loading head (the hook point RCB_POP_LOADED_HEAD), pop B pops
@@ -36,21 +36,18 @@
  *   rc_treiber_book --unpatched       (F1: push 1, push 2, pop, pop on one thread)
  *   rc_treiber_book --force-uaf       (F3: two threads on a forced schedule)
  */
-#define _GNU_SOURCE /* syscall(): --force-uaf's futex */
 #include "rc_treiber_book.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "annotate.h"
+#include "fence.h"
 #include "cli.h"
 #include "crash.h"
 #include "env.h"
+#include "lockstep.h"
 #include "rc_driver.h"
 #include "threads.h"
 
@@ -255,32 +252,11 @@ enum force_stage { FORCE_START, FORCE_A_HOLDS_HEAD, FORCE_B_POPPED };
 
 struct force {
     struct rcb *s;
-    _Atomic uint32_t stage; /* enum force_stage; a futex word */
+    struct lab_lockstep stage; /* enum force_stage (lockstep.h: it orders no memory,
+                                  so B's free and A's read stay unordered to TSan) */
     bool ok[2];
     uint64_t got[2];
 };
-
-/* The stage is a relaxed atomic on purpose: it forces the order of A's and
- * B's steps without ordering their memory, so that ThreadSanitizer (relaxed
- * accesses synchronise nothing) still sees B's free and A's read unordered,
- * as they are when the schedule happens by chance; helgrind and DRD take no
- * ordering from it or from the futex either (the stage itself is annotated as
- * atomic: it is not the race this shows). A waiter sleeps on the futex, so the
- * hand-over is quick on a loaded machine too. */
-static void force_wait(struct force *f, enum force_stage stage)
-{
-    uint32_t now;
-    /* relaxed: see above */
-    while ((now = atomic_load_explicit(&f->stage, memory_order_relaxed)) != stage)
-        syscall(SYS_futex, (uint32_t *)&f->stage, FUTEX_WAIT_PRIVATE, now, NULL, NULL, 0);
-}
-
-static void force_pass(struct force *f, enum force_stage stage)
-{
-    /* relaxed: publishes nothing, see force_wait */
-    atomic_store_explicit(&f->stage, stage, memory_order_relaxed);
-    syscall(SYS_futex, (uint32_t *)&f->stage, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-}
 
 /* The stack's hook. Only A can arrive here at FORCE_START (B waits for A
  * first); B's own pop and A's retry pass straight through. */
@@ -288,22 +264,20 @@ static void force_at(void *ctx, enum rcb_point p, struct rcb_node *head, struct 
 {
     (void)head, (void)next;
     struct force *f = ctx;
-    /* relaxed: see force_wait */
-    if (p != RCB_POP_LOADED_HEAD ||
-        atomic_load_explicit(&f->stage, memory_order_relaxed) != FORCE_START)
+    if (p != RCB_POP_LOADED_HEAD || lab_lockstep_now(&f->stage) != FORCE_START)
         return;
-    force_pass(f, FORCE_A_HOLDS_HEAD);
-    force_wait(f, FORCE_B_POPPED); /* meanwhile B pops that head and frees it */
+    lab_lockstep_set(&f->stage, FORCE_A_HOLDS_HEAD);
+    lab_lockstep_wait(&f->stage, FORCE_B_POPPED); /* meanwhile B pops that head and frees it */
 }
 
 static void *force_worker(size_t id, void *arg)
 {
     struct force *f = arg;
     if (id == 1)
-        force_wait(f, FORCE_A_HOLDS_HEAD);
+        lab_lockstep_wait(&f->stage, FORCE_A_HOLDS_HEAD);
     f->ok[id] = rcb_pop(f->s, &f->got[id]); /* A: stops at the hook, then reads head->next */
     if (id == 1)
-        force_pass(f, FORCE_B_POPPED);
+        lab_lockstep_set(&f->stage, FORCE_B_POPPED);
     return NULL;
 }
 
@@ -311,8 +285,7 @@ static int run_force_uaf(void)
 {
     static struct force f; /* shared with the two threads */
     static const struct rcb_hooks hooks = {.at = force_at, .ctx = &f};
-    atomic_init(&f.stage, FORCE_START);
-    ANNOTATE_ATOMIC(&f.stage);
+    lab_lockstep_init(&f.stage, FORCE_START);
     f.s = rcb_new_hooked(false, &hooks);
     if (f.s == NULL || rcb_push(f.s, 1) != 0 || rcb_push(f.s, 2) != 0)
         die("out of memory");

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 
 #include "annotate.h"
+#include "fence.h"
 #include "cli.h"
 #include "dwcas.h"
 #include "env.h"

@@ -3,7 +3,7 @@
  * thread pushes and pops the same Treiber stack as fast as it can, and once an
  * interval main prints the quantiles of the per-thread rate of push+pop pairs
  * and how many popped nodes are retired but not yet freed. Only the
- * reclamation scheme changes between runs (common/include/reclaim.h):
+ * reclamation scheme changes between runs (lib/reclaim.h):
  *
  *   hp         hazard pointers: a full fence per protected read, garbage bounded
  *   ebr        epochs: a pin per operation, garbage freed in bags two epochs on
@@ -196,9 +196,9 @@ int main(int argc, char **argv)
         snprintf(amount, sizeof amount, "push+pop pairs for %.2f s", seconds);
     else
         snprintf(amount, sizeof amount, "%llu push+pop pairs", (unsigned long long)r.iters);
-    printf("treiber_bench: %s, %zu threads x %s%s, a row every %ld ms\n", reclaim_name,
-           r.threads, amount,
-           stall_ns > 0 ? ", one more thread stalled inside an operation" : "", interval_ms);
+    printf("treiber_bench: %s, %zu threads x %s%s, a row every %ld ms\n", reclaim_name, r.threads,
+           amount, stall_ns > 0 ? ", one more thread stalled inside an operation" : "",
+           interval_ms);
 
     struct lab_threads ts;
     rc = lab_threads_start(&ts, r.threads + (stall_ns > 0), worker, &r, LAB_THREADS_PIN);
@@ -226,8 +226,8 @@ int main(int argc, char **argv)
         uint64_t unreclaimed = reclaim_pending(&r.d);
         if (unreclaimed > max_unreclaimed)
             max_unreclaimed = unreclaimed;
-        double rate = (double)(pairs - last_pairs) / ((double)(now - last_t) / 1e9) /
-                      (double)r.threads;
+        double rate =
+            (double)(pairs - last_pairs) / ((double)(now - last_t) / 1e9) / (double)r.threads;
         last_pairs = pairs, last_t = now;
         if (n == cap) {
             cap *= 2;

@@ -32,8 +32,8 @@
 #include "env.h"
 #include "opaque.h"
 
-const char *const dispatch_names[] = {"inline", "direct", "fnptr", "fnptr_double", "vtable",
-                                      "switch", "malloc", "edge", NULL};
+const char *const dispatch_names[] = {
+    "inline", "direct", "fnptr", "fnptr_double", "vtable", "switch", "malloc", "edge", NULL};
 
 typedef int (*callee_fn)(int arg, int work);
 
@@ -191,7 +191,7 @@ static uint64_t run_edge(uint64_t iters, int work)
 uint64_t dispatch_run(enum dispatch_variant v, uint64_t iters, int work)
 {
     static const loop_fn loops[DISPATCH_VARIANTS] = {
-        run_inline, run_direct, run_fnptr, run_fnptr_double,
+        run_inline, run_direct, run_fnptr,  run_fnptr_double,
         run_vtable, run_switch, run_malloc, run_edge,
     };
     return loops[v](iters, work);
@@ -211,7 +211,7 @@ int main(int argc, char **argv)
 {
     int variant = DISPATCH_VARIANTS; /* "all" */
     static const char *const choices[] = {"inline", "direct", "fnptr", "fnptr_double", "vtable",
-                                          "switch", "malloc", "edge", "all", NULL};
+                                          "switch", "malloc", "edge",  "all",          NULL};
     uint64_t iters = 50000000;
     long work = 0, repeat = 3;
     const struct cli_option opts[] = {
@@ -242,8 +242,8 @@ int main(int argc, char **argv)
             uint64_t got = dispatch_run(v, iters, (int)work);
             double t = (double)(lab_now_ns() - t0) / (double)iters;
             if (got != want)
-                die("%s returned %llu, expected %llu", dispatch_names[v],
-                    (unsigned long long)got, (unsigned long long)want);
+                die("%s returned %llu, expected %llu", dispatch_names[v], (unsigned long long)got,
+                    (unsigned long long)want);
             if (r == 0 || t < ns[v])
                 ns[v] = t;
         }

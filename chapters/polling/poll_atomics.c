@@ -214,10 +214,9 @@ static void *sampler_main(void *arg)
         uint64_t v = atomic_exchange_explicit(sp->ctr, 0, memory_order_relaxed);
         int64_t now = now_ns(); /* taken right after the read: the correct end */
         if (sp->n < sp->cap)
-            sp->s[sp->n++] = (struct sample){(double)(now - sp->start) / 1e9,
-                                             (double)(now - prev_actual) / 1e9,
-                                             (double)(now - prev_sched) / 1e9,
-                                             (double)(now - deadline) / 1e9, v};
+            sp->s[sp->n++] = (struct sample){
+                (double)(now - sp->start) / 1e9, (double)(now - prev_actual) / 1e9,
+                (double)(now - prev_sched) / 1e9, (double)(now - deadline) / 1e9, v};
         prev_actual = now;
         prev_sched = deadline;
     }
@@ -238,8 +237,8 @@ struct summary {
 /* Over samples [skip, n), with the elapsed time of `mode`: the mean and
  * population sd of count/elapsed (the blog's statistic), and the ratio of sums
  * sum(count) / sum(elapsed). */
-static void stats(const struct sample *s, size_t n, size_t skip, int mode, double *mean,
-                  double *sd, double *ratio_of_sums)
+static void stats(const struct sample *s, size_t n, size_t skip, int mode, double *mean, double *sd,
+                  double *ratio_of_sums)
 {
     double sum = 0, sq = 0, c = 0, e = 0;
     size_t m = 0;
@@ -260,13 +259,12 @@ static void stats(const struct sample *s, size_t n, size_t skip, int mode, doubl
 static void write_block(FILE *f, bool first, const char *kind, int64_t interval,
                         const struct sampler *sp)
 {
-    fprintf(f, "%s# interval_s=%g kind=%s\n", first ? "" : "\n\n", (double)interval / 1e9,
-            kind);
+    fprintf(f, "%s# interval_s=%g kind=%s\n", first ? "" : "\n\n", (double)interval / 1e9, kind);
     for (size_t i = 0; i < sp->n; i++) {
         const struct sample *x = &sp->s[i];
-        fprintf(f, "%g\t%s\t%.6f\t%llu\t%.9f\t%.9f\t%.3f\t%.3f\t%.9f\n",
-                (double)interval / 1e9, kind, x->t_s, (unsigned long long)x->count, x->actual_s,
-                x->scheduled_s, x->actual_s > 0 ? (double)x->count / x->actual_s : 0,
+        fprintf(f, "%g\t%s\t%.6f\t%llu\t%.9f\t%.9f\t%.3f\t%.3f\t%.9f\n", (double)interval / 1e9,
+                kind, x->t_s, (unsigned long long)x->count, x->actual_s, x->scheduled_s,
+                x->actual_s > 0 ? (double)x->count / x->actual_s : 0,
                 x->scheduled_s > 0 ? (double)x->count / x->scheduled_s : 0, x->lateness_s);
     }
 }
@@ -290,7 +288,8 @@ static int parse_intervals(const char *list, int64_t *out, int max)
     char buf[512];
     snprintf(buf, sizeof buf, "%s", list);
     int n = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
         int64_t v = cli_parse_duration(tok);
         if (v <= 0 || n == max)
             return -1;
@@ -353,9 +352,10 @@ int main(int argc, char **argv)
     if (tsv && out == NULL)
         die_errno("cannot write %s", tsv);
     if (out)
-        fprintf(out, "# poll_atomics: %ld tasks, delay %s, timer-gran %s\n"
-                     "# interval_s\tkind\tt_s\tcount\tactual_s\tscheduled_s\ttps_actual\t"
-                     "tps_scheduled\tlateness_s\n",
+        fprintf(out,
+                "# poll_atomics: %ld tasks, delay %s, timer-gran %s\n"
+                "# interval_s\tkind\tt_s\tcount\tactual_s\tscheduled_s\ttps_actual\t"
+                "tps_scheduled\tlateness_s\n",
                 tasks, delay_s, gran_s);
 
     struct counters c = {0};
@@ -370,9 +370,10 @@ int main(int argc, char **argv)
     printf("# %ld tasks, delay %s, noise %.3g ms, alpha %g; timer granularity %s; "
            "baseline %s; %.3g s per interval\n",
            tasks, delay_s, (double)noise / 1e6, alpha, gran_s, baseline_s, phase);
-    printf("#                                        error%% with elapsed time from the\n"
-           "#                                        scheduled tick      actual swap\n"
-           "# interval  test TPS (sd)   baseline  mean-of  sum/sum    mean-of  sum/sum  lateness\n");
+    printf(
+        "#                                        error%% with elapsed time from the\n"
+        "#                                        scheduled tick      actual swap\n"
+        "# interval  test TPS (sd)   baseline  mean-of  sum/sum    mean-of  sum/sum  lateness\n");
     struct summary sum[32];
     for (int i = 0; i < n_iv; i++) {
         struct sampler test = {&c.test, intervals[i], gran, 0, 0, NULL, 0, 0};
@@ -434,9 +435,10 @@ int main(int argc, char **argv)
         FILE *f = fopen(summary_path, "w");
         if (f == NULL)
             die_errno("cannot write %s", summary_path);
-        fprintf(f, "# poll_atomics: %ld tasks, delay %s, timer-gran %s\n"
-                   "# interval_s\ttps\tsd\terr_sched_mean\terr_sched_sum\terr_actual_mean\t"
-                   "err_actual_sum\tlateness_us\tsamples\n",
+        fprintf(f,
+                "# poll_atomics: %ld tasks, delay %s, timer-gran %s\n"
+                "# interval_s\ttps\tsd\terr_sched_mean\terr_sched_sum\terr_actual_mean\t"
+                "err_actual_sum\tlateness_us\tsamples\n",
                 tasks, delay_s, gran_s);
         for (int i = 0; i < n_iv; i++)
             fprintf(f, "%g\t%.2f\t%.2f\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t%zu\n", sum[i].interval_s,

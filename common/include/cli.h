@@ -26,33 +26,61 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum cli_type { CLI_TYPE_FLAG, CLI_TYPE_LONG, CLI_TYPE_U64, CLI_TYPE_DOUBLE,
-                CLI_TYPE_STRING, CLI_TYPE_CHOICE, CLI_TYPE_DURATION };
-
-struct cli_option {
-    const char *name;             /* "threads" for --threads */
-    enum cli_type type;
-    void *value;                  /* bool*, long*, uint64_t*, double*, const char**, int*,
-                                     int64_t* (durations, in nanoseconds) */
-    const char *metavar;          /* "N", "S", ... (NULL for flags) */
-    const char *help;
-    double min, max;              /* inclusive range for numbers when min < max */
-    const char *const *choices;   /* NULL-terminated, for CLI_TYPE_CHOICE */
+enum cli_type {
+    CLI_TYPE_FLAG,
+    CLI_TYPE_LONG,
+    CLI_TYPE_U64,
+    CLI_TYPE_DOUBLE,
+    CLI_TYPE_STRING,
+    CLI_TYPE_CHOICE,
+    CLI_TYPE_DURATION
 };
 
-#define CLI_FLAG(n, p, h) {n, CLI_TYPE_FLAG, p, NULL, h, 0, 0, NULL}
-#define CLI_LONG(n, p, m, h, lo, hi) {n, CLI_TYPE_LONG, p, m, h, lo, hi, NULL}
-#define CLI_U64(n, p, m, h) {n, CLI_TYPE_U64, p, m, h, 0, 0, NULL}
-#define CLI_DOUBLE(n, p, m, h, lo, hi) {n, CLI_TYPE_DOUBLE, p, m, h, lo, hi, NULL}
-#define CLI_STRING(n, p, m, h) {n, CLI_TYPE_STRING, p, m, h, 0, 0, NULL}
-#define CLI_CHOICE(n, p, h, list) {n, CLI_TYPE_CHOICE, p, NULL, h, 0, 0, list}
-#define CLI_DURATION(n, p, h) {n, CLI_TYPE_DURATION, p, "D", h, 0, 0, NULL}
+struct cli_option {
+    const char *name; /* "threads" for --threads */
+    enum cli_type type;
+    void *value;         /* bool*, long*, uint64_t*, double*, const char**, int*,
+                            int64_t* (durations, in nanoseconds) */
+    const char *metavar; /* "N", "S", ... (NULL for flags) */
+    const char *help;
+    double min, max;            /* inclusive range for numbers when min < max */
+    const char *const *choices; /* NULL-terminated, for CLI_TYPE_CHOICE */
+};
+
+#define CLI_FLAG(n, p, h)                                                                          \
+    {                                                                                              \
+        n, CLI_TYPE_FLAG, p, NULL, h, 0, 0, NULL                                                   \
+    }
+#define CLI_LONG(n, p, m, h, lo, hi)                                                               \
+    {                                                                                              \
+        n, CLI_TYPE_LONG, p, m, h, lo, hi, NULL                                                    \
+    }
+#define CLI_U64(n, p, m, h)                                                                        \
+    {                                                                                              \
+        n, CLI_TYPE_U64, p, m, h, 0, 0, NULL                                                       \
+    }
+#define CLI_DOUBLE(n, p, m, h, lo, hi)                                                             \
+    {                                                                                              \
+        n, CLI_TYPE_DOUBLE, p, m, h, lo, hi, NULL                                                  \
+    }
+#define CLI_STRING(n, p, m, h)                                                                     \
+    {                                                                                              \
+        n, CLI_TYPE_STRING, p, m, h, 0, 0, NULL                                                    \
+    }
+#define CLI_CHOICE(n, p, h, list)                                                                  \
+    {                                                                                              \
+        n, CLI_TYPE_CHOICE, p, NULL, h, 0, 0, list                                                 \
+    }
+#define CLI_DURATION(n, p, h)                                                                      \
+    {                                                                                              \
+        n, CLI_TYPE_DURATION, p, "D", h, 0, 0, NULL                                                \
+    }
 
 struct cli {
-    const char *prog;        /* program name used in messages */
-    const char *summary;     /* one line: what the program shows */
-    const char *operands;    /* e.g. "[TEST...]"; NULL: no operands accepted */
-    const char *epilog;      /* printed after the options (examples, notes) */
+    const char *prog;     /* program name used in messages */
+    const char *summary;  /* one line: what the program shows */
+    const char *operands; /* e.g. "[TEST...]"; NULL: no operands accepted */
+    const char *epilog;   /* printed after the options (examples, notes) */
     const struct cli_option *options;
     size_t n_options;
 };

@@ -27,8 +27,14 @@ static inline uint64_t lab_now_ns(void)
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
-static inline uint64_t lab_cycles(void) { return __rdtsc(); }
-static inline const char *lab_cycles_source(void) { return "rdtsc"; }
+static inline uint64_t lab_cycles(void)
+{
+    return __rdtsc();
+}
+static inline const char *lab_cycles_source(void)
+{
+    return "rdtsc";
+}
 #elif defined(__aarch64__)
 static inline uint64_t lab_cycles(void)
 {
@@ -36,10 +42,19 @@ static inline uint64_t lab_cycles(void)
     __asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
     return v;
 }
-static inline const char *lab_cycles_source(void) { return "cntvct_el0"; }
+static inline const char *lab_cycles_source(void)
+{
+    return "cntvct_el0";
+}
 #else
-static inline uint64_t lab_cycles(void) { return lab_now_ns(); }
-static inline const char *lab_cycles_source(void) { return "clock_gettime (no user counter)"; }
+static inline uint64_t lab_cycles(void)
+{
+    return lab_now_ns();
+}
+static inline const char *lab_cycles_source(void)
+{
+    return "clock_gettime (no user counter)";
+}
 #endif
 
 /* Sleeps until lab_now_ns() reaches t (at once if it has): what a program

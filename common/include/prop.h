@@ -66,31 +66,31 @@ bool prop_more(struct prop_source *s, unsigned average);
 void prop_log(struct prop_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Fails the property with a message (logged) when cond is false. */
-#define PROP_REQUIRE(s, cond, ...)                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            prop_log(s, "REQUIRE(%s) failed", #cond);                         \
-            prop_log(s, __VA_ARGS__);                                         \
-            return PROP_FAIL;                                                 \
-        }                                                                     \
+#define PROP_REQUIRE(s, cond, ...)                                                                 \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            prop_log(s, "REQUIRE(%s) failed", #cond);                                              \
+            prop_log(s, __VA_ARGS__);                                                              \
+            return PROP_FAIL;                                                                      \
+        }                                                                                          \
     } while (0)
 
 /* ---- running ------------------------------------------------------------------ */
 
 struct prop_config {
-    unsigned runs;         /* 0: PROP_RUNS or 100, scaled for slow environments */
-    uint64_t seed;         /* 0: PROP_SEED or a fixed default */
-    unsigned max_shrinks;  /* replays the shrinker may spend; 0: 20000 */
-    size_t max_choices;    /* 0: 4096 */
+    unsigned runs;        /* 0: PROP_RUNS or 100, scaled for slow environments */
+    uint64_t seed;        /* 0: PROP_SEED or a fixed default */
+    unsigned max_shrinks; /* replays the shrinker may spend; 0: 20000 */
+    size_t max_choices;   /* 0: 4096 */
 };
 
 struct prop_report {
     bool passed;
-    unsigned runs, discards, shrinks;  /* shrinks: accepted shrinking steps */
-    uint64_t seed;                     /* the run's seed, for a failure */
-    char token[1024];                  /* PROP_REPLAY token of the minimal case */
-    char log[4096];                    /* the property's log of the minimal case */
-    char message[6000];                /* everything above, for a test failure */
+    unsigned runs, discards, shrinks; /* shrinks: accepted shrinking steps */
+    uint64_t seed;                    /* the run's seed, for a failure */
+    char token[1024];                 /* PROP_REPLAY token of the minimal case */
+    char log[4096];                   /* the property's log of the minimal case */
+    char message[6000];               /* everything above, for a test failure */
 };
 
 /* Runs the property: the replay of PROP_REPLAY if set, else `runs` random runs,
@@ -102,30 +102,30 @@ bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_confi
 enum prop_result prop_replay(prop_fn fn, void *env, const char *token, char *log, size_t len);
 
 /* Runs one case whose choices are read from a fuzzer's bytes. */
-enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size_t size,
-                                char *log, size_t len);
+enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size_t size, char *log,
+                                size_t len);
 
 /* The fuzz entry of a property: libFuzzer and AFL++ call it with their inputs,
  * and a failing property aborts, which both record as a crash (fuzz/README.md). */
-#define PROP_FUZZ_TARGET(fn, env)                                             \
-    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);             \
-    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)              \
-    {                                                                         \
-        static char log[4096];                                                \
-        if (prop_run_bytes(fn, env, data, size, log, sizeof log) == PROP_FAIL) { \
-            fprintf(stderr, "property failed:\n%s", log);                     \
-            abort();                                                          \
-        }                                                                     \
-        return 0;                                                             \
+#define PROP_FUZZ_TARGET(fn, env)                                                                  \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                                  \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                                   \
+    {                                                                                              \
+        static char log[4096];                                                                     \
+        if (prop_run_bytes(fn, env, data, size, log, sizeof log) == PROP_FAIL) {                   \
+            fprintf(stderr, "property failed:\n%s", log);                                          \
+            abort();                                                                               \
+        }                                                                                          \
+        return 0;                                                                                  \
     }
 
 /* A property as a test.h test: one line (its timeout covers the shrinking). */
-#define PROPERTY(suite, name, fn, env)                                        \
-    TEST(suite, name, .timeout = 300)                                        \
-    {                                                                         \
-        static struct prop_report report;                                    \
-        bool ok = prop_check(#suite "/" #name, fn, env, NULL, &report);       \
-        ASSERT(ok, "%s", report.message);                                     \
+#define PROPERTY(suite, name, fn, env)                                                             \
+    TEST(suite, name, .timeout = 300)                                                              \
+    {                                                                                              \
+        static struct prop_report report;                                                          \
+        bool ok = prop_check(#suite "/" #name, fn, env, NULL, &report);                            \
+        ASSERT(ok, "%s", report.message);                                                          \
     }
 
 /* ---- model-based testing -------------------------------------------------------- */
@@ -136,11 +136,11 @@ enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size
  * Results are int64_t: a value, or a code the two sides agree on (-1 = empty).
  */
 struct prop_model {
-    const char *const *ops;       /* names of the operations, for the log */
+    const char *const *ops; /* names of the operations, for the log */
     size_t n_ops;
-    bool *takes_arg;              /* per operation: does it take an argument? (NULL: all) */
-    int64_t arg_lo, arg_hi;       /* the arguments' range */
-    unsigned average_steps;       /* about how many operations per case */
+    bool *takes_arg;        /* per operation: does it take an argument? (NULL: all) */
+    int64_t arg_lo, arg_hi; /* the arguments' range */
+    unsigned average_steps; /* about how many operations per case */
     void *(*real_new)(void);
     void (*real_free)(void *real);
     int64_t (*real_apply)(void *real, size_t op, int64_t arg);

@@ -47,7 +47,10 @@ struct xorshift128 {
 };
 
 /* The book's seed for XorShiftRng. */
-#define XORSHIFT128_BOOK_SEED {1981, 1986, 2003, 2011}
+#define XORSHIFT128_BOOK_SEED                                                                      \
+    {                                                                                              \
+        1981, 1986, 2003, 2011                                                                     \
+    }
 
 static inline uint32_t xorshift128_next(struct xorshift128 *r)
 {

@@ -39,7 +39,7 @@
  * an absent message is not an empty format string; the space is dropped. */
 #define LAB_MSG_ARGS_(...) " " __VA_ARGS__
 char *lab_test_msg_(char *buf, size_t len, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #if defined(LAB_TEST_CRITERION)
 
@@ -47,24 +47,24 @@ char *lab_test_msg_(char *buf, size_t len, const char *fmt, ...)
 
 #define TEST(...) Test(__VA_ARGS__)
 #define LAB_TEST_FAIL_(msg) cr_assert_fail("%s", msg)
-#define SKIP(...)                                                           \
-    do {                                                                    \
-        char lab_skip_buf_[512];                                            \
-        cr_skip_test("%s", lab_test_msg_(lab_skip_buf_, sizeof lab_skip_buf_, \
-                                         LAB_MSG_ARGS_(__VA_ARGS__)));                  \
+#define SKIP(...)                                                                                  \
+    do {                                                                                           \
+        char lab_skip_buf_[512];                                                                   \
+        cr_skip_test(                                                                              \
+            "%s", lab_test_msg_(lab_skip_buf_, sizeof lab_skip_buf_, LAB_MSG_ARGS_(__VA_ARGS__))); \
     } while (0)
 
 #else /* our runner */
 
 struct lab_test_opts {
-    double timeout;          /* seconds of wall clock; 0 = the runner's default */
-    int signal;              /* the test passes only if it dies of this signal */
-    int exit_code;           /* the test passes only if it exits with this code */
+    double timeout; /* seconds of wall clock; 0 = the runner's default */
+    int signal;     /* the test passes only if it dies of this signal */
+    int exit_code;  /* the test passes only if it exits with this code */
     bool disabled;
     const char *description;
     void (*init)(void);
     void (*fini)(void);
-    int lab_sentinel_;       /* lets TEST(s, n) expand to a valid initializer */
+    int lab_sentinel_; /* lets TEST(s, n) expand to a valid initializer */
 };
 
 struct lab_test {
@@ -85,25 +85,28 @@ _Noreturn void lab_test_skip_(const char *msg);
 
 /* Registration needs code that runs before main; C11 has no such thing, so this
  * one GCC/Clang attribute is the exception, kept inside this header. */
-#define LAB_TEST_BASE_(suite, name, ...)                                         \
-    static void lab_test_fn_##suite##_##name(void);                             \
-    static const struct lab_test_opts lab_test_opts_##suite##_##name = {        \
-        __VA_ARGS__};                                                            \
-    __attribute__((constructor)) static void lab_test_reg_##suite##_##name(void) \
-    {                                                                            \
-        static struct lab_test t = {#suite, #name, __FILE__, __LINE__,           \
-                                    lab_test_fn_##suite##_##name,                \
-                                    &lab_test_opts_##suite##_##name, NULL};      \
-        lab_test_register_(&t);                                                  \
-    }                                                                            \
+#define LAB_TEST_BASE_(suite, name, ...)                                                           \
+    static void lab_test_fn_##suite##_##name(void);                                                \
+    static const struct lab_test_opts lab_test_opts_##suite##_##name = {__VA_ARGS__};              \
+    __attribute__((constructor)) static void lab_test_reg_##suite##_##name(void)                   \
+    {                                                                                              \
+        static struct lab_test t = {#suite,                                                        \
+                                    #name,                                                         \
+                                    __FILE__,                                                      \
+                                    __LINE__,                                                      \
+                                    lab_test_fn_##suite##_##name,                                  \
+                                    &lab_test_opts_##suite##_##name,                               \
+                                    NULL};                                                         \
+        lab_test_register_(&t);                                                                    \
+    }                                                                                              \
     static void lab_test_fn_##suite##_##name(void)
 
 #define LAB_TEST_FAIL_(msg) lab_test_fail_(__FILE__, __LINE__, msg)
-#define SKIP(...)                                                             \
-    do {                                                                      \
-        char lab_skip_buf_[512];                                              \
-        lab_test_skip_(lab_test_msg_(lab_skip_buf_, sizeof lab_skip_buf_,     \
-                                     LAB_MSG_ARGS_(__VA_ARGS__)));                        \
+#define SKIP(...)                                                                                  \
+    do {                                                                                           \
+        char lab_skip_buf_[512];                                                                   \
+        lab_test_skip_(                                                                            \
+            lab_test_msg_(lab_skip_buf_, sizeof lab_skip_buf_, LAB_MSG_ARGS_(__VA_ARGS__)));       \
     } while (0)
 
 #endif
@@ -113,58 +116,53 @@ _Noreturn void lab_test_skip_(const char *msg);
 #define LAB_MSG_LEN_ 1024
 
 /* Fails with "expr: detail; message" where message is the optional printf tail. */
-#define LAB_FAIL_WITH_(detail_fmt, ...)                                        \
-    do {                                                                       \
-        char lab_d_[LAB_MSG_LEN_];                                             \
-        LAB_TEST_FAIL_(lab_test_msg_(lab_d_, sizeof lab_d_, detail_fmt,        \
-                                     __VA_ARGS__));                            \
+#define LAB_FAIL_WITH_(detail_fmt, ...)                                                            \
+    do {                                                                                           \
+        char lab_d_[LAB_MSG_LEN_];                                                                 \
+        LAB_TEST_FAIL_(lab_test_msg_(lab_d_, sizeof lab_d_, detail_fmt, __VA_ARGS__));             \
     } while (0)
 
-#define ASSERT(cond, ...)                                                      \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            char lab_m_[LAB_MSG_LEN_];                                         \
-            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));              \
-            LAB_FAIL_WITH_("ASSERT(%s) failed%s%s", #cond, lab_m_[0] ? ": " : "", \
-                           lab_m_);                                            \
-        }                                                                      \
+#define ASSERT(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            char lab_m_[LAB_MSG_LEN_];                                                             \
+            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));                      \
+            LAB_FAIL_WITH_("ASSERT(%s) failed%s%s", #cond, lab_m_[0] ? ": " : "", lab_m_);         \
+        }                                                                                          \
     } while (0)
 
-#define FAIL(...)                                                              \
-    do {                                                                       \
-        char lab_m_[LAB_MSG_LEN_];                                             \
-        LAB_FAIL_WITH_("FAIL: %s",                                             \
-                       lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__))); \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        char lab_m_[LAB_MSG_LEN_];                                                                 \
+        LAB_FAIL_WITH_("FAIL: %s",                                                                 \
+                       lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__)));          \
     } while (0)
 
-#define LAB_IS_UNSIGNED_(e)                                                    \
-    _Generic((e), unsigned int: 1, unsigned long: 1, unsigned long long: 1,    \
-             default: 0)
+#define LAB_IS_UNSIGNED_(e)                                                                        \
+    _Generic((e), unsigned int : 1, unsigned long : 1, unsigned long long : 1, default : 0)
 
 /* Integer comparison: both sides converted once, as the expression (a) + (b)
  * would convert them, then printed in the matching signedness. */
-#define LAB_ICMP_(a, op, b, ...)                                                \
-    do {                                                                        \
-        char lab_m_[LAB_MSG_LEN_];                                              \
-        if (LAB_IS_UNSIGNED_((a) + (b))) {                                      \
-            unsigned long long lab_a_ = (unsigned long long)(a);                \
-            unsigned long long lab_b_ = (unsigned long long)(b);                \
-            if (!(lab_a_ op lab_b_)) {                                          \
-                lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));           \
-                LAB_FAIL_WITH_("expected %s %s %s, got %llu vs %llu%s%s", #a,   \
-                               #op, #b, lab_a_, lab_b_, lab_m_[0] ? ": " : "",  \
-                               lab_m_);                                         \
-            }                                                                   \
-        } else {                                                                \
-            long long lab_a_ = (long long)(a);                                  \
-            long long lab_b_ = (long long)(b);                                  \
-            if (!(lab_a_ op lab_b_)) {                                          \
-                lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));           \
-                LAB_FAIL_WITH_("expected %s %s %s, got %lld vs %lld%s%s", #a,   \
-                               #op, #b, lab_a_, lab_b_, lab_m_[0] ? ": " : "",  \
-                               lab_m_);                                         \
-            }                                                                   \
-        }                                                                       \
+#define LAB_ICMP_(a, op, b, ...)                                                                   \
+    do {                                                                                           \
+        char lab_m_[LAB_MSG_LEN_];                                                                 \
+        if (LAB_IS_UNSIGNED_((a) + (b))) {                                                         \
+            unsigned long long lab_a_ = (unsigned long long)(a);                                   \
+            unsigned long long lab_b_ = (unsigned long long)(b);                                   \
+            if (!(lab_a_ op lab_b_)) {                                                             \
+                lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));                  \
+                LAB_FAIL_WITH_("expected %s %s %s, got %llu vs %llu%s%s", #a, #op, #b, lab_a_,     \
+                               lab_b_, lab_m_[0] ? ": " : "", lab_m_);                             \
+            }                                                                                      \
+        } else {                                                                                   \
+            long long lab_a_ = (long long)(a);                                                     \
+            long long lab_b_ = (long long)(b);                                                     \
+            if (!(lab_a_ op lab_b_)) {                                                             \
+                lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));                  \
+                LAB_FAIL_WITH_("expected %s %s %s, got %lld vs %lld%s%s", #a, #op, #b, lab_a_,     \
+                               lab_b_, lab_m_[0] ? ": " : "", lab_m_);                             \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 #define ASSERT_EQ(a, b, ...) LAB_ICMP_(a, ==, b, __VA_ARGS__)
@@ -174,52 +172,49 @@ _Noreturn void lab_test_skip_(const char *msg);
 #define ASSERT_GT(a, b, ...) LAB_ICMP_(a, >, b, __VA_ARGS__)
 #define ASSERT_GE(a, b, ...) LAB_ICMP_(a, >=, b, __VA_ARGS__)
 
-#define ASSERT_NEAR(a, b, eps, ...)                                             \
-    do {                                                                        \
-        double lab_a_ = (a), lab_b_ = (b), lab_e_ = (eps);                      \
-        if (!(lab_a_ - lab_b_ <= lab_e_ && lab_b_ - lab_a_ <= lab_e_)) {        \
-            char lab_m_[LAB_MSG_LEN_];                                          \
-            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));               \
-            LAB_FAIL_WITH_("expected |%s - %s| <= %g, got %g vs %g%s%s", #a,    \
-                           #b, lab_e_, lab_a_, lab_b_, lab_m_[0] ? ": " : "",   \
-                           lab_m_);                                             \
-        }                                                                       \
+#define ASSERT_NEAR(a, b, eps, ...)                                                                \
+    do {                                                                                           \
+        double lab_a_ = (a), lab_b_ = (b), lab_e_ = (eps);                                         \
+        if (!(lab_a_ - lab_b_ <= lab_e_ && lab_b_ - lab_a_ <= lab_e_)) {                           \
+            char lab_m_[LAB_MSG_LEN_];                                                             \
+            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));                      \
+            LAB_FAIL_WITH_("expected |%s - %s| <= %g, got %g vs %g%s%s", #a, #b, lab_e_, lab_a_,   \
+                           lab_b_, lab_m_[0] ? ": " : "", lab_m_);                                 \
+        }                                                                                          \
     } while (0)
 
-#define ASSERT_STR_EQ(a, b, ...)                                                \
-    do {                                                                        \
-        const char *lab_a_ = (a), *lab_b_ = (b);                                \
-        if (lab_a_ == NULL || lab_b_ == NULL || strcmp(lab_a_, lab_b_) != 0) {  \
-            char lab_m_[LAB_MSG_LEN_];                                          \
-            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));               \
-            LAB_FAIL_WITH_("expected %s == %s, got \"%s\" vs \"%s\"%s%s", #a,   \
-                           #b, lab_a_ ? lab_a_ : "(null)",                      \
-                           lab_b_ ? lab_b_ : "(null)", lab_m_[0] ? ": " : "",   \
-                           lab_m_);                                             \
-        }                                                                       \
+#define ASSERT_STR_EQ(a, b, ...)                                                                   \
+    do {                                                                                           \
+        const char *lab_a_ = (a), *lab_b_ = (b);                                                   \
+        if (lab_a_ == NULL || lab_b_ == NULL || strcmp(lab_a_, lab_b_) != 0) {                     \
+            char lab_m_[LAB_MSG_LEN_];                                                             \
+            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));                      \
+            LAB_FAIL_WITH_("expected %s == %s, got \"%s\" vs \"%s\"%s%s", #a, #b,                  \
+                           lab_a_ ? lab_a_ : "(null)", lab_b_ ? lab_b_ : "(null)",                 \
+                           lab_m_[0] ? ": " : "", lab_m_);                                         \
+        }                                                                                          \
     } while (0)
 
-#define ASSERT_STR_CONTAINS(hay, needle, ...)                                   \
-    do {                                                                        \
-        const char *lab_h_ = (hay), *lab_n_ = (needle);                         \
-        if (lab_h_ == NULL || strstr(lab_h_, lab_n_) == NULL) {                 \
-            char lab_m_[LAB_MSG_LEN_];                                          \
-            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));               \
-            LAB_FAIL_WITH_("expected %s to contain \"%s\", got \"%.300s\"%s%s", \
-                           #hay, lab_n_, lab_h_ ? lab_h_ : "(null)",            \
-                           lab_m_[0] ? ": " : "", lab_m_);                      \
-        }                                                                       \
+#define ASSERT_STR_CONTAINS(hay, needle, ...)                                                      \
+    do {                                                                                           \
+        const char *lab_h_ = (hay), *lab_n_ = (needle);                                            \
+        if (lab_h_ == NULL || strstr(lab_h_, lab_n_) == NULL) {                                    \
+            char lab_m_[LAB_MSG_LEN_];                                                             \
+            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));                      \
+            LAB_FAIL_WITH_("expected %s to contain \"%s\", got \"%.300s\"%s%s", #hay, lab_n_,      \
+                           lab_h_ ? lab_h_ : "(null)", lab_m_[0] ? ": " : "", lab_m_);             \
+        }                                                                                          \
     } while (0)
 
-#define ASSERT_PTR_EQ(a, b, ...)                                                \
-    do {                                                                        \
-        const void *lab_a_ = (a), *lab_b_ = (b);                                \
-        if (lab_a_ != lab_b_) {                                                 \
-            char lab_m_[LAB_MSG_LEN_];                                          \
-            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));               \
-            LAB_FAIL_WITH_("expected %s == %s, got %p vs %p%s%s", #a, #b,       \
-                           lab_a_, lab_b_, lab_m_[0] ? ": " : "", lab_m_);      \
-        }                                                                       \
+#define ASSERT_PTR_EQ(a, b, ...)                                                                   \
+    do {                                                                                           \
+        const void *lab_a_ = (a), *lab_b_ = (b);                                                   \
+        if (lab_a_ != lab_b_) {                                                                    \
+            char lab_m_[LAB_MSG_LEN_];                                                             \
+            lab_test_msg_(lab_m_, sizeof lab_m_, LAB_MSG_ARGS_(__VA_ARGS__));                      \
+            LAB_FAIL_WITH_("expected %s == %s, got %p vs %p%s%s", #a, #b, lab_a_, lab_b_,          \
+                           lab_m_[0] ? ": " : "", lab_m_);                                         \
+        }                                                                                          \
     } while (0)
 
 #define ASSERT_NULL(p, ...) ASSERT_PTR_EQ(p, NULL, __VA_ARGS__)

@@ -42,8 +42,7 @@ struct lab_threads {
 
 /* Starts n threads running fn(id, arg), all released together once all exist.
  * Returns 0, or a positive errno (then no thread is left running). */
-int lab_threads_start(struct lab_threads *ts, size_t n, lab_worker_fn fn, void *arg,
-                      int flags);
+int lab_threads_start(struct lab_threads *ts, size_t n, lab_worker_fn fn, void *arg, int flags);
 
 /* Joins all threads and frees what start allocated. Returns the first non-NULL
  * value a worker returned (workers report failure that way), else NULL. */

@@ -15,7 +15,7 @@ build_pkgs=(
     gcc libc6-dev make pkg-config
     libcriterion-dev valgrind
     clang libclang-rt-14-dev afl++
-    gnuplot-nox
+    gnuplot-nox clang-format
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross libtsan2-arm64-cross
     gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
     qemu-user

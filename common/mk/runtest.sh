@@ -6,6 +6,7 @@
 # MODE says how to read the outcome:
 #   criterion  Criterion's "Synthesis: Tested: T | Passing: P | Failing: F" line
 #   runner     our runner's (or any script's) "N passed, N failed" line
+#   tsan, asan as runner (a sanitizer build of the tests)
 #   memcheck   as runner, and valgrind's exit code 99 (errors or definite leaks)
 #              counts as one more failure
 #   smoke      one test: the command must exit 0 (99 = valgrind found errors)
@@ -48,7 +49,7 @@ criterion)
     fi
     if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1 note="exit $rc"; fi
     ;;
-runner|memcheck|tsan)
+runner|memcheck|tsan|asan)
     "$@" >"$log" 2>&1
     rc=$?
     if ! count_line; then

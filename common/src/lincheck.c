@@ -108,8 +108,10 @@ static const char *const q_ops[] = {"enq", "deq"};
 static const char *const s_ops[] = {"push", "pop"};
 static const char *const set_ops[] = {"add", "remove", "contains"};
 
-const struct lin_model lin_register = {"register", reg_ops, sizeof(int64_t), init_zero8, register_step};
-const struct lin_model lin_counter = {"counter", ctr_ops, sizeof(int64_t), init_zero8, counter_step};
+const struct lin_model lin_register = {"register", reg_ops, sizeof(int64_t), init_zero8,
+                                       register_step};
+const struct lin_model lin_counter = {"counter", ctr_ops, sizeof(int64_t), init_zero8,
+                                      counter_step};
 const struct lin_model lin_queue = {"queue", q_ops, sizeof(struct seq), init_seq, queue_step};
 const struct lin_model lin_stack = {"stack", s_ops, sizeof(struct seq), init_seq, stack_step};
 const struct lin_model lin_set = {"set", set_ops, sizeof(uint64_t), init_zero8, set_step};
@@ -118,7 +120,7 @@ const struct lin_model lin_set = {"set", set_ops, sizeof(uint64_t), init_zero8, 
 
 struct memo {
     size_t key_size, cap, count;
-    uint32_t *slot;   /* 0 empty, else 1 + index into keys */
+    uint32_t *slot; /* 0 empty, else 1 + index into keys */
     unsigned char *keys;
     size_t keys_cap;
 };
@@ -176,7 +178,8 @@ static int memo_add(struct memo *m, const unsigned char *key)
     return 1;
 }
 
-/* ---- the search ---------------------------------------------------------------------------------- */
+/* ---- the search
+ * ---------------------------------------------------------------------------------- */
 
 /* An event of the history: a call or a return, in a doubly linked list that
  * operations are lifted out of as they are linearized ("dancing links"). */
@@ -218,8 +221,7 @@ static void unlift(struct event *e)
         e->next->prev = e;
 }
 
-int lin_check(const struct lin_model *m, const struct lin_op *ops, size_t n,
-              struct lin_result *out)
+int lin_check(const struct lin_model *m, const struct lin_op *ops, size_t n, struct lin_result *out)
 {
     if (n > LIN_MAX_OPS)
         return -1;
@@ -328,20 +330,21 @@ void lin_format(const struct lin_model *m, const struct lin_op *ops, size_t n, c
     size_t at = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && at < len; i++)
-        at += (size_t)snprintf(buf + at, len - at, "  T%d %s(%lld) -> %lld   [%llu, %llu]\n",
-                               sorted[i].thread, m->op_names[sorted[i].op],
-                               (long long)sorted[i].arg, (long long)sorted[i].ret,
-                               (unsigned long long)(sorted[i].call - t0),
-                               (unsigned long long)(sorted[i].ret_time - t0));
+        at +=
+            (size_t)snprintf(buf + at, len - at, "  T%d %s(%lld) -> %lld   [%llu, %llu]\n",
+                             sorted[i].thread, m->op_names[sorted[i].op], (long long)sorted[i].arg,
+                             (long long)sorted[i].ret, (unsigned long long)(sorted[i].call - t0),
+                             (unsigned long long)(sorted[i].ret_time - t0));
 }
 
-/* ---- the concurrent driver ----------------------------------------------------------------------- */
+/* ---- the concurrent driver
+ * ----------------------------------------------------------------------- */
 
 struct lin_worker_args {
     const struct lin_target *t;
     const struct lin_run_config *c;
     void *obj;
-    struct lin_op *ops;   /* threads * ops_per_thread, pre-drawn */
+    struct lin_op *ops; /* threads * ops_per_thread, pre-drawn */
 };
 
 static void *lin_worker(size_t id, void *arg)
@@ -359,8 +362,8 @@ static void *lin_worker(size_t id, void *arg)
     return NULL;
 }
 
-int lin_record(const struct lin_target *t, const struct lin_run_config *c,
-               struct splitmix64 *rng, struct lin_op *ops)
+int lin_record(const struct lin_target *t, const struct lin_run_config *c, struct splitmix64 *rng,
+               struct lin_op *ops)
 {
     size_t n = (size_t)c->threads * (size_t)c->ops_per_thread;
     if (c->threads < 1 || n > LIN_MAX_OPS)
@@ -383,8 +386,10 @@ int lin_record(const struct lin_target *t, const struct lin_run_config *c,
         if (t->allowed && !t->allowed(thread, op))
             op = 0;
         ops[i] = (struct lin_op){
-            .thread = thread, .op = op,
-            .arg = t->arg_lo + (int64_t)splitmix64_below(rng, (uint64_t)(t->arg_hi - t->arg_lo + 1)),
+            .thread = thread,
+            .op = op,
+            .arg =
+                t->arg_lo + (int64_t)splitmix64_below(rng, (uint64_t)(t->arg_hi - t->arg_lo + 1)),
         };
     }
     struct lin_worker_args w = {t, c, t->create(), ops};

@@ -23,8 +23,8 @@ struct prop_source {
     size_t n_bytes, at;
     struct splitmix64 rng;
     uint64_t *choice;
-    size_t used, cap;   /* cap: choices available (replay) or room (generate) */
-    bool overrun;       /* generation ran out of room */
+    size_t used, cap; /* cap: choices available (replay) or room (generate) */
+    bool overrun;     /* generation ran out of room */
     char *log;
     size_t log_len, log_cap;
 };
@@ -141,15 +141,15 @@ void prop_log(struct prop_source *s, const char *fmt, ...)
 
 /* Runs fn once on the given choices (replay), returning the result and the
  * number of choices it used; the log goes to log[len] if given. */
-static enum prop_result replay(prop_fn fn, void *env, uint64_t *choices, size_t n,
-                               size_t *used, char *log, size_t len)
+static enum prop_result replay(prop_fn fn, void *env, uint64_t *choices, size_t n, size_t *used,
+                               char *log, size_t len)
 {
     uint64_t *copy = malloc((n ? n : 1) * sizeof *copy);
     if (copy == NULL)
         return PROP_DISCARD;
     memcpy(copy, choices, n * sizeof *copy);
-    struct prop_source s = {.replaying = true, .choice = copy, .cap = n, .log = log,
-                            .log_cap = len};
+    struct prop_source s = {
+        .replaying = true, .choice = copy, .cap = n, .log = log, .log_cap = len};
     if (log && len)
         log[0] = '\0';
     enum prop_result r = fn(&s, env);
@@ -172,7 +172,7 @@ static bool simpler(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 struct shrinker {
     prop_fn fn;
     void *env;
-    uint64_t *best;   /* the simplest failing choices so far */
+    uint64_t *best; /* the simplest failing choices so far */
     size_t n;
     uint64_t *cand;
     unsigned budget, accepted;
@@ -289,7 +289,8 @@ static void encode_token(const uint64_t *c, size_t n, char *out, size_t len)
 {
     size_t at = (size_t)snprintf(out, len, "1:");
     for (size_t i = 0; i < n && at < len; i++)
-        at += (size_t)snprintf(out + at, len - at, "%s%llu", i ? "," : "", (unsigned long long)c[i]);
+        at +=
+            (size_t)snprintf(out + at, len - at, "%s%llu", i ? "," : "", (unsigned long long)c[i]);
 }
 
 /* Parses a token into a malloc'ed array; NULL if malformed. */
@@ -323,14 +324,18 @@ static uint64_t *decode_token(const char *token, size_t *n)
     return v;
 }
 
-enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size_t size,
-                                char *log, size_t len)
+enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size_t size, char *log,
+                                size_t len)
 {
     enum { CAP = 4096 };
     static uint64_t choice[CAP]; /* fuzzers call this millions of times: no malloc */
     uint8_t empty = 0;
-    struct prop_source s = {.bytes = size ? data : &empty, .n_bytes = size, .choice = choice,
-                            .cap = CAP, .log = log, .log_cap = len};
+    struct prop_source s = {.bytes = size ? data : &empty,
+                            .n_bytes = size,
+                            .choice = choice,
+                            .cap = CAP,
+                            .log = log,
+                            .log_cap = len};
     if (log && len)
         log[0] = '\0';
     return fn(&s, env);
@@ -402,8 +407,8 @@ bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_confi
         if (res == PROP_PASS)
             continue;
         /* A failure: shrink its choices, then replay the minimum for its log. */
-        struct shrinker k = {fn, env, choice, s.used, cand,
-                             c.max_shrinks ? c.max_shrinks : DEFAULT_SHRINKS, 0};
+        struct shrinker k = {
+            fn, env, choice, s.used, cand, c.max_shrinks ? c.max_shrinks : DEFAULT_SHRINKS, 0};
         shrink(&k);
         size_t used;
         replay(fn, env, k.best, k.n, &used, r->log, sizeof r->log);

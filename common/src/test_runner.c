@@ -104,8 +104,7 @@ static void run_body(const struct lab_test *t)
         t->opts->fini();
 }
 
-static enum outcome run_inline(const struct lab_test *t, double timeout_s,
-                               char *why, size_t whylen)
+static enum outcome run_inline(const struct lab_test *t, double timeout_s, char *why, size_t whylen)
 {
     struct sigaction sa = {.sa_handler = on_alarm};
     sigaction(SIGALRM, &sa, NULL);
@@ -140,9 +139,8 @@ static enum outcome judge(const struct lab_test *t, int status, char *why, size_
         if (WIFSIGNALED(status) && WTERMSIG(status) == want_sig)
             return PASSED;
         if (WIFSIGNALED(status))
-            snprintf(why, whylen, "expected signal %d (%s), died of signal %d (%s)",
-                     want_sig, strsignal(want_sig), WTERMSIG(status),
-                     strsignal(WTERMSIG(status)));
+            snprintf(why, whylen, "expected signal %d (%s), died of signal %d (%s)", want_sig,
+                     strsignal(want_sig), WTERMSIG(status), strsignal(WTERMSIG(status)));
         else
             snprintf(why, whylen, "expected signal %d (%s), exited with %d", want_sig,
                      strsignal(want_sig), WEXITSTATUS(status));
@@ -164,13 +162,11 @@ static enum outcome judge(const struct lab_test *t, int status, char *why, size_
     }
     if (WEXITSTATUS(status) == want_code)
         return PASSED;
-    snprintf(why, whylen, "expected exit code %d, got %d", want_code,
-             WEXITSTATUS(status));
+    snprintf(why, whylen, "expected exit code %d, got %d", want_code, WEXITSTATUS(status));
     return FAILED;
 }
 
-static enum outcome run_forked(const struct lab_test *t, double timeout_s,
-                               char *why, size_t whylen)
+static enum outcome run_forked(const struct lab_test *t, double timeout_s, char *why, size_t whylen)
 {
     fflush(stdout);
     fflush(stderr);
@@ -249,8 +245,8 @@ int main(int argc, char **argv)
             char *end;
             default_timeout = strtod(argv[++i], &end);
             if (*end != '\0' || default_timeout <= 0) {
-                fprintf(stderr, "%s: --timeout: expected seconds > 0, got '%s'\n",
-                        argv[0], argv[i]);
+                fprintf(stderr, "%s: --timeout: expected seconds > 0, got '%s'\n", argv[0],
+                        argv[i]);
                 return 2;
             }
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -292,9 +288,8 @@ int main(int argc, char **argv)
         double timeout_s = timeout_of(t, default_timeout);
         bool must_fork = t->opts->signal != 0 || t->opts->exit_code != 0;
         uint64_t t0 = lab_now_ns();
-        enum outcome o = (no_fork && !must_fork)
-                                 ? run_inline(t, timeout_s, why, sizeof why)
-                                 : run_forked(t, timeout_s, why, sizeof why);
+        enum outcome o = (no_fork && !must_fork) ? run_inline(t, timeout_s, why, sizeof why)
+                                                 : run_forked(t, timeout_s, why, sizeof why);
         double secs = (double)(lab_now_ns() - t0) / 1e9;
         fflush(stdout);
         switch (o) {
@@ -309,8 +304,8 @@ int main(int argc, char **argv)
             break;
         case FAILED:
             failed++;
-            fprintf(stdout, "[FAIL] %s::%s: %s (%s:%d)\n", t->suite, t->name, why,
-                    t->file, t->line);
+            fprintf(stdout, "[FAIL] %s::%s: %s (%s:%d)\n", t->suite, t->name, why, t->file,
+                    t->line);
             break;
         }
     }

@@ -57,8 +57,7 @@ static void *trampoline(void *p)
     return NULL;
 }
 
-int lab_threads_start(struct lab_threads *ts, size_t n, lab_worker_fn fn, void *arg,
-                      int flags)
+int lab_threads_start(struct lab_threads *ts, size_t n, lab_worker_fn fn, void *arg, int flags)
 {
     *ts = (struct lab_threads){.n = n, .fn = fn, .arg = arg, .flags = flags};
     atomic_init(&ts->ready, 0);

@@ -1,7 +1,7 @@
 /*
  * lin_queues.h - a mutex queue, and the same queue with a planted race, for
  * the linearizability tests (tests/test_lincheck.c) and the checker's
- * benchmark (bench/common/bench_lincheck.c).
+ * benchmark (common/bench/bench_prop.c).
  *
  * The race: the size counter is updated outside the lock, as a relaxed load and
  * a relaxed store with a yield between them (no data race in the C sense, so
@@ -23,7 +23,7 @@ struct queue {
     pthread_mutex_t lock;
     int64_t buf[LIN_MAX_OPS];
     int head, tail;
-    _Atomic int size;  /* the racy version updates it outside the lock */
+    _Atomic int size; /* the racy version updates it outside the lock */
     bool racy;
 };
 
@@ -36,8 +36,14 @@ static inline void *queue_new(bool racy)
     }
     return q;
 }
-static inline void *mutex_queue_new(void) { return queue_new(false); }
-static inline void *racy_queue_new(void) { return queue_new(true); }
+static inline void *mutex_queue_new(void)
+{
+    return queue_new(false);
+}
+static inline void *racy_queue_new(void)
+{
+    return queue_new(true);
+}
 
 static inline void queue_free(void *p)
 {

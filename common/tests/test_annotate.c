@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "annotate.h"
+#include "fence.h"
 #include "env.h"
 #include "threads.h"
 #include "test.h"

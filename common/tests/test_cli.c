@@ -18,14 +18,14 @@ static const struct cli_option opts[] = {
     CLI_STRING("name", &name, "S", "a name"),
     CLI_CHOICE("order", &order, "memory order", orders),
 };
-static const struct cli spec = {.prog = "t", .summary = "test", .operands = "[ARG...]",
-                                .options = opts, .n_options = 6};
+static const struct cli spec = {
+    .prog = "t", .summary = "test", .operands = "[ARG...]", .options = opts, .n_options = 6};
 static const struct cli strict = {.prog = "t", .options = opts, .n_options = 6};
 
 TEST(cli, parses_both_forms)
 {
-    char *argv[] = {"t", "--threads", "8", "--seed=99", "--seconds", "0.5", "--verbose",
-                    "--name=abc", "--order", "seqcst", "rest", NULL};
+    char *argv[] = {"t",         "--threads",  "8",       "--seed=99", "--seconds", "0.5",
+                    "--verbose", "--name=abc", "--order", "seqcst",    "rest",      NULL};
     int first = cli_parse(&spec, 11, argv);
     ASSERT_EQ(threads, 8);
     ASSERT_EQ(seed, 99);

@@ -12,7 +12,10 @@
 #include "lincheck.h"
 #include "test.h"
 
-#define OP(t, o, a, r, c, e) {.thread = t, .op = o, .arg = a, .ret = r, .call = c, .ret_time = e}
+#define OP(t, o, a, r, c, e)                                                                       \
+    {                                                                                              \
+        .thread = t, .op = o, .arg = a, .ret = r, .call = c, .ret_time = e                         \
+    }
 
 static bool linearizable(const struct lin_model *m, const struct lin_op *ops, size_t n)
 {
@@ -48,11 +51,10 @@ TEST(lincheck, queue_and_stack_order)
     const struct lin_op fifo_broken[] = {OP(0, LIN_Q_ENQ, 1, 0, 0, 1), OP(0, LIN_Q_ENQ, 2, 0, 2, 3),
                                          OP(1, LIN_Q_DEQ, 0, 2, 4, 5)};
     ASSERT(!linearizable(&lin_queue, fifo_broken, 3));
-    const struct lin_op fifo_concurrent[] = {OP(0, LIN_Q_ENQ, 1, 0, 0, 10),
-                                             OP(1, LIN_Q_ENQ, 2, 0, 0, 10),
-                                             OP(2, LIN_Q_DEQ, 0, 2, 11, 12),
-                                             OP(2, LIN_Q_DEQ, 0, 1, 13, 14),
-                                             OP(2, LIN_Q_DEQ, 0, -1, 15, 16)};
+    const struct lin_op fifo_concurrent[] = {
+        OP(0, LIN_Q_ENQ, 1, 0, 0, 10), OP(1, LIN_Q_ENQ, 2, 0, 0, 10),
+        OP(2, LIN_Q_DEQ, 0, 2, 11, 12), OP(2, LIN_Q_DEQ, 0, 1, 13, 14),
+        OP(2, LIN_Q_DEQ, 0, -1, 15, 16)};
     ASSERT(linearizable(&lin_queue, fifo_concurrent, 5), "concurrent enqueues in either order");
     const struct lin_op lifo[] = {OP(0, LIN_S_PUSH, 1, 0, 0, 1), OP(0, LIN_S_PUSH, 2, 0, 2, 3),
                                   OP(1, LIN_S_POP, 0, 2, 4, 5), OP(1, LIN_S_POP, 0, 1, 6, 7)};
@@ -75,7 +77,8 @@ TEST(lincheck, lost_update_on_a_counter)
 
 TEST(lincheck, set_histories)
 {
-    const struct lin_op twice[] = {OP(0, LIN_SET_ADD, 3, 1, 0, 10), OP(1, LIN_SET_ADD, 3, 1, 5, 15)};
+    const struct lin_op twice[] = {OP(0, LIN_SET_ADD, 3, 1, 0, 10),
+                                   OP(1, LIN_SET_ADD, 3, 1, 5, 15)};
     ASSERT(!linearizable(&lin_set, twice, 2), "only one add of 3 can insert it");
     const struct lin_op ok[] = {OP(0, LIN_SET_ADD, 3, 1, 0, 10), OP(1, LIN_SET_ADD, 3, 0, 5, 15),
                                 OP(1, LIN_SET_CONTAINS, 3, 1, 16, 17),
@@ -103,9 +106,13 @@ static const unsigned enq_deq[] = {3, 2};
 
 TEST(lincheck, mutex_queue_is_always_linearizable, .timeout = 120)
 {
-    struct lin_target t = {&lin_queue, mutex_queue_new, queue_free, queue_apply, 1, 99, enq_deq, 2, NULL};
-    struct lin_run_config c = {.threads = 3, .ops_per_thread = 8,
-                               .runs = (unsigned)lab_scaled(300), .seed = 1, .yields = true};
+    struct lin_target t = {&lin_queue, mutex_queue_new, queue_free, queue_apply, 1,
+                           99,         enq_deq,         2,          NULL};
+    struct lin_run_config c = {.threads = 3,
+                               .ops_per_thread = 8,
+                               .runs = (unsigned)lab_scaled(300),
+                               .seed = 1,
+                               .yields = true};
     struct lin_run_report r;
     ASSERT_EQ(lin_run(&t, &c, &r), 0, "%s", r.history);
     ASSERT_EQ(r.runs, c.runs);
@@ -115,9 +122,10 @@ TEST(lincheck, racy_queue_is_caught, .timeout = 120)
 {
     if (lab_emulated() || lab_under_valgrind())
         SKIP("host only: emulation and valgrind serialise the threads and hide the race");
-    struct lin_target t = {&lin_queue, racy_queue_new, queue_free, queue_apply, 1, 99, enq_deq, 2, NULL};
-    struct lin_run_config c = {.threads = 3, .ops_per_thread = 8, .runs = 500, .seed = 1,
-                               .yields = true};
+    struct lin_target t = {&lin_queue, racy_queue_new, queue_free, queue_apply, 1,
+                           99,         enq_deq,        2,          NULL};
+    struct lin_run_config c = {
+        .threads = 3, .ops_per_thread = 8, .runs = 500, .seed = 1, .yields = true};
     struct lin_run_report r;
     int bad = lin_run(&t, &c, &r);
     ASSERT_GT(bad, 0, "500 runs and the lost size update never broke linearizability");

@@ -185,6 +185,6 @@ TEST(prop, the_stack_model_catches_a_queue_in_two_pushes_and_a_pop)
     struct prop_config c = {.runs = 1000, .seed = 3};
     ASSERT(!prop_check("queue as stack", prop_model_property, &queue_as_stack, &c, &r),
            "not found");
-    ASSERT_STR_EQ(r.log, "push(0) -> 0\npush(1) -> 0\npop() -> 0\nstep 2: the model says 1\n",
-                  "%s", r.message);
+    ASSERT_STR_EQ(r.log, "push(0) -> 0\npush(1) -> 0\npop() -> 0\nstep 2: the model says 1\n", "%s",
+                  r.message);
 }

@@ -20,9 +20,8 @@ TEST(rng, xorshift32_matches_marsaglia)
 TEST(rng, splitmix64_reference_values)
 {
     struct splitmix64 r = {1234567};
-    const uint64_t want[] = {6457827717110365317u, 3203168211198807973u,
-                             9817491932198370423u, 4593380528125082431u,
-                             16408922859458223821u};
+    const uint64_t want[] = {6457827717110365317u, 3203168211198807973u, 9817491932198370423u,
+                             4593380528125082431u, 16408922859458223821u};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ASSERT_EQ(splitmix64_next(&r), want[i], "output %zu", i);
 }

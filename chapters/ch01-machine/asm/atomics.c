@@ -9,22 +9,62 @@
  */
 #include <stdatomic.h>
 
-#define LOAD(o) int load_##o(_Atomic int *p) { return atomic_load_explicit(p, memory_order_##o); }
-#define STORE(o) void store_##o(_Atomic int *p, int v) { atomic_store_explicit(p, v, memory_order_##o); }
-#define XCHG(o) int exchange_##o(_Atomic int *p, int v) { return atomic_exchange_explicit(p, v, memory_order_##o); }
-#define CAS(o, f)                                                                          \
-    _Bool cas_##o(_Atomic int *p, int *expected, int v)                                   \
-    {                                                                                      \
-        return atomic_compare_exchange_strong_explicit(p, expected, v, memory_order_##o,   \
-                                                       memory_order_##f);                  \
+#define LOAD(o)                                                                                    \
+    int load_##o(_Atomic int *p)                                                                   \
+    {                                                                                              \
+        return atomic_load_explicit(p, memory_order_##o);                                          \
     }
-#define FADD(o) int fetch_add_##o(_Atomic int *p, int v) { return atomic_fetch_add_explicit(p, v, memory_order_##o); }
-#define FENCE(o) void fence_##o(void) { atomic_thread_fence(memory_order_##o); }
+#define STORE(o)                                                                                   \
+    void store_##o(_Atomic int *p, int v)                                                          \
+    {                                                                                              \
+        atomic_store_explicit(p, v, memory_order_##o);                                             \
+    }
+#define XCHG(o)                                                                                    \
+    int exchange_##o(_Atomic int *p, int v)                                                        \
+    {                                                                                              \
+        return atomic_exchange_explicit(p, v, memory_order_##o);                                   \
+    }
+#define CAS(o, f)                                                                                  \
+    _Bool cas_##o(_Atomic int *p, int *expected, int v)                                            \
+    {                                                                                              \
+        return atomic_compare_exchange_strong_explicit(p, expected, v, memory_order_##o,           \
+                                                       memory_order_##f);                          \
+    }
+#define FADD(o)                                                                                    \
+    int fetch_add_##o(_Atomic int *p, int v)                                                       \
+    {                                                                                              \
+        return atomic_fetch_add_explicit(p, v, memory_order_##o);                                  \
+    }
+#define FENCE(o)                                                                                   \
+    void fence_##o(void)                                                                           \
+    {                                                                                              \
+        atomic_thread_fence(memory_order_##o);                                                     \
+    }
 
-LOAD(relaxed) LOAD(acquire) LOAD(seq_cst)
-STORE(relaxed) STORE(release) STORE(seq_cst)
-XCHG(relaxed) XCHG(acquire) XCHG(release) XCHG(acq_rel) XCHG(seq_cst)
-CAS(relaxed, relaxed) CAS(acquire, acquire) CAS(release, relaxed) CAS(acq_rel, acquire)
+/* clang-format off: one instance a line (it would pack them into lines it cannot settle) */
+LOAD(relaxed)
+LOAD(acquire)
+LOAD(seq_cst)
+STORE(relaxed)
+STORE(release)
+STORE(seq_cst)
+XCHG(relaxed)
+XCHG(acquire)
+XCHG(release)
+XCHG(acq_rel)
+XCHG(seq_cst)
+CAS(relaxed, relaxed)
+CAS(acquire, acquire)
+CAS(release, relaxed)
+CAS(acq_rel, acquire)
 CAS(seq_cst, seq_cst)
-FADD(relaxed) FADD(acquire) FADD(release) FADD(acq_rel) FADD(seq_cst)
-FENCE(acquire) FENCE(release) FENCE(acq_rel) FENCE(seq_cst)
+FADD(relaxed)
+FADD(acquire)
+FADD(release)
+FADD(acq_rel)
+FADD(seq_cst)
+FENCE(acquire)
+FENCE(release)
+FENCE(acq_rel)
+FENCE(seq_cst)
+/* clang-format on */

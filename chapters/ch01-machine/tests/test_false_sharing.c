@@ -29,8 +29,8 @@ TEST(false_sharing, every_increment_counts, .timeout = 60)
                 uint64_t total = 0;
                 double ns = fs_run(layout, op, threads, iters, &total);
                 ASSERT(ns > 0, "layout %d op %d threads %d", layout, op, threads);
-                ASSERT_EQ(total, iters * (uint64_t)threads, "layout %d op %d threads %d",
-                          layout, op, threads);
+                ASSERT_EQ(total, iters * (uint64_t)threads, "layout %d op %d threads %d", layout,
+                          op, threads);
             }
         }
     }

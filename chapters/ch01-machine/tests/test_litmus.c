@@ -36,8 +36,8 @@ TEST(litmus, c11_rules_table)
     ASSERT(!litmus_defined(LITMUS_IRIW, LITMUS_FENCE));
 }
 
-static unsigned long count_kind(enum litmus_test t, enum litmus_order o,
-                                const unsigned long *hist, enum litmus_kind want)
+static unsigned long count_kind(enum litmus_test t, enum litmus_order o, const unsigned long *hist,
+                                enum litmus_kind want)
 {
     unsigned long n = 0;
     for (int k = 0; k < litmus_outcomes(t); k++)
@@ -65,15 +65,27 @@ static void check_shape(enum litmus_test t, unsigned long iters)
         if (hardware_run() && t != LITMUS_IRIW)
             ASSERT_GT(count_kind(t, o, hist, LITMUS_INTERLEAVED) +
                           count_kind(t, o, hist, LITMUS_WEAK),
-                      0, "%s/%s: the threads never overlapped in %lu runs",
-                      litmus_test_names[t], litmus_order_names[o], n);
+                      0, "%s/%s: the threads never overlapped in %lu runs", litmus_test_names[t],
+                      litmus_order_names[o], n);
     }
 }
 
-TEST(litmus, store_buffering, .timeout = 120) { check_shape(LITMUS_SB, 50000); }
-TEST(litmus, message_passing, .timeout = 120) { check_shape(LITMUS_MP, 50000); }
-TEST(litmus, load_buffering, .timeout = 120) { check_shape(LITMUS_LB, 50000); }
-TEST(litmus, iriw, .timeout = 120) { check_shape(LITMUS_IRIW, 5000); }
+TEST(litmus, store_buffering, .timeout = 120)
+{
+    check_shape(LITMUS_SB, 50000);
+}
+TEST(litmus, message_passing, .timeout = 120)
+{
+    check_shape(LITMUS_MP, 50000);
+}
+TEST(litmus, load_buffering, .timeout = 120)
+{
+    check_shape(LITMUS_LB, 50000);
+}
+TEST(litmus, iriw, .timeout = 120)
+{
+    check_shape(LITMUS_IRIW, 5000);
+}
 
 /* x86-TSO's one relaxation, seen for real: a load passes an earlier store to
  * another address, so store buffering's r0 = r1 = 0 appears with relaxed and

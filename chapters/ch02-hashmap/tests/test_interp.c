@@ -54,7 +54,8 @@ TEST(interp, splits_on_single_spaces_like_the_book)
     int bad;
     char *o = run(INTERP_STANDARD,
                   "INSERT  v\nLOOKUP \nINSERT k v extra tokens\nLOOKUP k ignored\nINSERT x y\r\n"
-                  "LOOKUP x\r\nDELETE k\nDELETE k\n", 64, &bad);
+                  "LOOKUP x\r\nDELETE k\nDELETE k\n",
+                  64, &bad);
     ASSERT_STR_EQ(o, "INSERT  v: new\nLOOKUP : v\nINSERT k v: new\nLOOKUP k: v\nINSERT x y: new\n"
                      "LOOKUP x: y\nDELETE k: removed v\nDELETE k: none\n");
     ASSERT_EQ(bad, 0);
@@ -72,13 +73,14 @@ TEST(interp, bad_lines_are_skipped)
     ASSERT(strstr(err, "NUL") != NULL, "%s", err);
     ASSERT_EQ(interp_line(in, "INSERT a", 8, &out, err, sizeof err), -EINVAL);
     ASSERT_EQ(interp_line(in, "LOOKUP", 6, &out, err, sizeof err), -EINVAL);
-    ASSERT_EQ(interp_line(in, "insert a b", 10, &out, err, sizeof err), -EINVAL, "commands are upper case");
+    ASSERT_EQ(interp_line(in, "insert a b", 10, &out, err, sizeof err), -EINVAL,
+              "commands are upper case");
     ASSERT_EQ(interp_line(in, "", 0, &out, err, sizeof err), -EINVAL);
     ASSERT_EQ(out.len, 0, "nothing printed for a bad line");
     free(out.buf);
     interp_free(in);
-    char *o = run(INTERP_SPECIALIZED, "INSERT 7 a\nINSERT 256 b\nINSERT x c\nLOOKUP +7\nLOOKUP 07\n",
-                  64, &bad);
+    char *o = run(INTERP_SPECIALIZED,
+                  "INSERT 7 a\nINSERT 256 b\nINSERT x c\nLOOKUP +7\nLOOKUP 07\n", 64, &bad);
     ASSERT_STR_EQ(o, "INSERT 7 a: new\nLOOKUP +7: a\nLOOKUP 07: a\n");
     ASSERT_EQ(bad, 2, "256 and x are not 8-bit keys");
     free(o);
@@ -97,7 +99,8 @@ TEST(interp, every_map_answers_as_the_model)
     }
     int bad;
     char *want = run(INTERP_MODEL, script, 64, &bad);
-    const enum interp_map maps[] = {INTERP_NAIVE, INTERP_NAIVE_FIXED, INTERP_STANDARD, INTERP_SWISS};
+    const enum interp_map maps[] = {INTERP_NAIVE, INTERP_NAIVE_FIXED, INTERP_STANDARD,
+                                    INTERP_SWISS};
     for (size_t m = 0; m < 4; m++) {
         char *got = run(maps[m], script, 64, &bad);
         ASSERT(strcmp(got, want) == 0, "%s differs from the model", interp_map_names[maps[m]]);
@@ -114,7 +117,8 @@ TEST(interp, the_naive_bug_with_a_weak_hash)
     int bad;
     char *book = run(INTERP_NAIVE, script, 2, &bad);
     char *fixed = run(INTERP_NAIVE_FIXED, script, 2, &bad);
-    ASSERT(strstr(book, "replaced") != NULL, "the book's map told 5 keys apart with 4 hashes:\n%s", book);
+    ASSERT(strstr(book, "replaced") != NULL, "the book's map told 5 keys apart with 4 hashes:\n%s",
+           book);
     ASSERT(strstr(fixed, "replaced") == NULL, "the fixed map confused two keys:\n%s", fixed);
     free(book);
     free(fixed);

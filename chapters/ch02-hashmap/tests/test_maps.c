@@ -51,98 +51,98 @@ static inline void naive_fixed_init(struct naive_u64 *m, struct map_hasher h)
 
 /* The tests of one map; `many` entries for the big ones (smaller for the
  * naive map, O(n) per operation, and for the maps with a flooded hash). */
-#define MAP_TESTS(M, many)                                                        \
-    TEST(M, empty_map)                                                        \
-    {                                                                         \
-        struct M m;                                                           \
-        M##_init(&m, map_hasher_seeded(1));                                   \
-        ASSERT_EQ(M##_len(&m), 0);                                            \
-        ASSERT(M##_get(&m, 0) == NULL);                                       \
-        ASSERT(M##_get(&m, 42) == NULL);                                      \
-        ASSERT(!M##_remove(&m, 42, NULL, NULL));                              \
-        size_t it = 0;                                                        \
-        uint64_t k, v;                                                        \
-        ASSERT(!M##_next(&m, &it, &k, &v));                                   \
-        M##_free(&m);                                                         \
-    }                                                                         \
-    TEST(M, one_element_replace_remove)                                       \
-    {                                                                         \
-        struct M m;                                                           \
-        M##_init(&m, map_hasher_seeded(2));                                   \
-        uint64_t old = 0, key = 0, val = 0;                                   \
-        ASSERT_EQ(M##_insert(&m, 7, 70, &old), 0, "a new key");               \
-        ASSERT_EQ(M##_len(&m), 1);                                            \
-        ASSERT_EQ(*M##_get(&m, 7), 70);                                       \
-        ASSERT(M##_get(&m, 8) == NULL);                                       \
-        ASSERT_EQ(M##_insert(&m, 7, 71, &old), 1, "the same key again");      \
-        ASSERT_EQ(old, 70);                                                   \
-        ASSERT_EQ(M##_len(&m), 1);                                            \
-        ASSERT_EQ(*M##_get(&m, 7), 71);                                       \
-        ASSERT(M##_remove(&m, 7, &key, &val));                                \
-        ASSERT(key == 7 && val == 71);                                        \
-        ASSERT_EQ(M##_len(&m), 0);                                            \
-        ASSERT(M##_get(&m, 7) == NULL);                                       \
-        ASSERT(!M##_remove(&m, 7, NULL, NULL));                               \
-        ASSERT_EQ(M##_insert(&m, 7, 72, NULL), 0, "new again after removal"); \
-        M##_free(&m);                                                         \
-    }                                                                         \
-    TEST(M, grows_and_keeps_everything)                                       \
-    {                                                                         \
-        struct M m;                                                           \
-        M##_init(&m, map_hasher_seeded(3));                                   \
-        size_t n = (size_t)lab_scaled(many);                                                   \
-        for (uint64_t i = 0; i < n; i++)                                      \
-            ASSERT_EQ(M##_insert(&m, i * 2654435761u, i, NULL), 0);           \
-        ASSERT_EQ(M##_len(&m), n);                                            \
-        for (uint64_t i = 0; i < n; i++) {                                    \
-            uint64_t *v = M##_get(&m, i * 2654435761u);                       \
-            ASSERT(v != NULL && *v == i, "key %llu", (unsigned long long)i);  \
-            ASSERT(M##_get(&m, i * 2654435761u + 1) == NULL);                 \
-        }                                                                     \
-        M##_free(&m);                                                         \
-    }                                                                         \
-    TEST(M, iteration_visits_each_entry_once)                                 \
-    {                                                                         \
-        struct M m;                                                           \
-        M##_init(&m, map_hasher_seeded(4));                                   \
-        enum { N = 1000 };                                                    \
-        static bool seen[N];                                                  \
-        memset(seen, 0, sizeof seen);                                         \
-        for (uint64_t i = 0; i < N; i++)                                      \
-            M##_insert(&m, i, i + 1, NULL);                                   \
-        for (uint64_t i = 0; i < N; i += 3)                                   \
-            M##_remove(&m, i, NULL, NULL);                                    \
-        size_t it = 0, count = 0;                                             \
-        uint64_t k, v;                                                        \
-        while (M##_next(&m, &it, &k, &v)) {                                   \
-            ASSERT(k < N && !seen[k] && k % 3 != 0 && v == k + 1);            \
-            seen[k] = true;                                                   \
-            count++;                                                          \
-        }                                                                     \
-        ASSERT_EQ(count, M##_len(&m));                                        \
-        ASSERT_EQ(count, N - (N + 2) / 3);                                    \
-        M##_free(&m);                                                         \
-    }                                                                         \
-    TEST(M, heavy_deletion_with_resizes)                                      \
-    {                                                                         \
-        struct M m;                                                           \
-        M##_init(&m, map_hasher_seeded(5));                                   \
-        size_t n = (size_t)lab_scaled(many);                                                   \
-        for (int round = 0; round < 4; round++) {                             \
-            uint64_t base = (uint64_t)round * 1000000;                        \
-            for (uint64_t i = 0; i < n; i++)                                  \
-                M##_insert(&m, base + i, i, NULL);                            \
-            for (uint64_t i = 0; i < n; i++)                                  \
-                if (i % 16 != 0)                                              \
-                    ASSERT(M##_remove(&m, base + i, NULL, NULL));             \
-        }                                                                     \
-        ASSERT_EQ(M##_len(&m), 4 * ((n + 15) / 16));                          \
-        for (int round = 0; round < 4; round++)                               \
-            for (uint64_t i = 0; i < n; i++) {                                \
-                uint64_t *v = M##_get(&m, (uint64_t)round * 1000000 + i);     \
-                ASSERT(i % 16 == 0 ? v != NULL && *v == i : v == NULL);       \
-            }                                                                 \
-        M##_free(&m);                                                         \
+#define MAP_TESTS(M, many)                                                                         \
+    TEST(M, empty_map)                                                                             \
+    {                                                                                              \
+        struct M m;                                                                                \
+        M##_init(&m, map_hasher_seeded(1));                                                        \
+        ASSERT_EQ(M##_len(&m), 0);                                                                 \
+        ASSERT(M##_get(&m, 0) == NULL);                                                            \
+        ASSERT(M##_get(&m, 42) == NULL);                                                           \
+        ASSERT(!M##_remove(&m, 42, NULL, NULL));                                                   \
+        size_t it = 0;                                                                             \
+        uint64_t k, v;                                                                             \
+        ASSERT(!M##_next(&m, &it, &k, &v));                                                        \
+        M##_free(&m);                                                                              \
+    }                                                                                              \
+    TEST(M, one_element_replace_remove)                                                            \
+    {                                                                                              \
+        struct M m;                                                                                \
+        M##_init(&m, map_hasher_seeded(2));                                                        \
+        uint64_t old = 0, key = 0, val = 0;                                                        \
+        ASSERT_EQ(M##_insert(&m, 7, 70, &old), 0, "a new key");                                    \
+        ASSERT_EQ(M##_len(&m), 1);                                                                 \
+        ASSERT_EQ(*M##_get(&m, 7), 70);                                                            \
+        ASSERT(M##_get(&m, 8) == NULL);                                                            \
+        ASSERT_EQ(M##_insert(&m, 7, 71, &old), 1, "the same key again");                           \
+        ASSERT_EQ(old, 70);                                                                        \
+        ASSERT_EQ(M##_len(&m), 1);                                                                 \
+        ASSERT_EQ(*M##_get(&m, 7), 71);                                                            \
+        ASSERT(M##_remove(&m, 7, &key, &val));                                                     \
+        ASSERT(key == 7 && val == 71);                                                             \
+        ASSERT_EQ(M##_len(&m), 0);                                                                 \
+        ASSERT(M##_get(&m, 7) == NULL);                                                            \
+        ASSERT(!M##_remove(&m, 7, NULL, NULL));                                                    \
+        ASSERT_EQ(M##_insert(&m, 7, 72, NULL), 0, "new again after removal");                      \
+        M##_free(&m);                                                                              \
+    }                                                                                              \
+    TEST(M, grows_and_keeps_everything)                                                            \
+    {                                                                                              \
+        struct M m;                                                                                \
+        M##_init(&m, map_hasher_seeded(3));                                                        \
+        size_t n = (size_t)lab_scaled(many);                                                       \
+        for (uint64_t i = 0; i < n; i++)                                                           \
+            ASSERT_EQ(M##_insert(&m, i * 2654435761u, i, NULL), 0);                                \
+        ASSERT_EQ(M##_len(&m), n);                                                                 \
+        for (uint64_t i = 0; i < n; i++) {                                                         \
+            uint64_t *v = M##_get(&m, i * 2654435761u);                                            \
+            ASSERT(v != NULL && *v == i, "key %llu", (unsigned long long)i);                       \
+            ASSERT(M##_get(&m, i * 2654435761u + 1) == NULL);                                      \
+        }                                                                                          \
+        M##_free(&m);                                                                              \
+    }                                                                                              \
+    TEST(M, iteration_visits_each_entry_once)                                                      \
+    {                                                                                              \
+        struct M m;                                                                                \
+        M##_init(&m, map_hasher_seeded(4));                                                        \
+        enum { N = 1000 };                                                                         \
+        static bool seen[N];                                                                       \
+        memset(seen, 0, sizeof seen);                                                              \
+        for (uint64_t i = 0; i < N; i++)                                                           \
+            M##_insert(&m, i, i + 1, NULL);                                                        \
+        for (uint64_t i = 0; i < N; i += 3)                                                        \
+            M##_remove(&m, i, NULL, NULL);                                                         \
+        size_t it = 0, count = 0;                                                                  \
+        uint64_t k, v;                                                                             \
+        while (M##_next(&m, &it, &k, &v)) {                                                        \
+            ASSERT(k < N && !seen[k] && k % 3 != 0 && v == k + 1);                                 \
+            seen[k] = true;                                                                        \
+            count++;                                                                               \
+        }                                                                                          \
+        ASSERT_EQ(count, M##_len(&m));                                                             \
+        ASSERT_EQ(count, N - (N + 2) / 3);                                                         \
+        M##_free(&m);                                                                              \
+    }                                                                                              \
+    TEST(M, heavy_deletion_with_resizes)                                                           \
+    {                                                                                              \
+        struct M m;                                                                                \
+        M##_init(&m, map_hasher_seeded(5));                                                        \
+        size_t n = (size_t)lab_scaled(many);                                                       \
+        for (int round = 0; round < 4; round++) {                                                  \
+            uint64_t base = (uint64_t)round * 1000000;                                             \
+            for (uint64_t i = 0; i < n; i++)                                                       \
+                M##_insert(&m, base + i, i, NULL);                                                 \
+            for (uint64_t i = 0; i < n; i++)                                                       \
+                if (i % 16 != 0)                                                                   \
+                    ASSERT(M##_remove(&m, base + i, NULL, NULL));                                  \
+        }                                                                                          \
+        ASSERT_EQ(M##_len(&m), 4 * ((n + 15) / 16));                                               \
+        for (int round = 0; round < 4; round++)                                                    \
+            for (uint64_t i = 0; i < n; i++) {                                                     \
+                uint64_t *v = M##_get(&m, (uint64_t)round * 1000000 + i);                          \
+                ASSERT(i % 16 == 0 ? v != NULL && *v == i : v == NULL);                            \
+            }                                                                                      \
+        M##_free(&m);                                                                              \
     }
 
 MAP_TESTS(naive_fixed, 2000)

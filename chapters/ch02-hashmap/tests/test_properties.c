@@ -28,12 +28,12 @@
 
 struct map_face {
     const char *name;
-    uint64_t key_max;                              /* the widest key the map takes */
+    uint64_t key_max; /* the widest key the map takes */
     void *(*create)(void);
     void (*destroy)(void *m);
     int (*insert)(void *m, uint64_t k, uint64_t v, uint64_t *old); /* 1 replaced, 0 new */
     bool (*get)(void *m, uint64_t k, uint64_t *v);
-    bool (*remove)(void *m, uint64_t k, uint64_t *v);              /* NULL: no remove */
+    bool (*remove)(void *m, uint64_t k, uint64_t *v); /* NULL: no remove */
     size_t (*len)(void *m);
     bool (*next)(void *m, size_t *it, uint64_t *k, uint64_t *v);
 };
@@ -42,59 +42,65 @@ struct map_face {
 static unsigned naive_hash_bits = 64;
 static bool naive_compare_keys = true;
 
-#define FACE(M, K, V, KEY_MAX, INIT)                                             \
-    static void *M##_create(void)                                                \
-    {                                                                            \
-        struct M *m = malloc(sizeof *m);                                         \
-        INIT;                                                                    \
-        return m;                                                                \
-    }                                                                            \
-    static void M##_destroy(void *m)                                             \
-    {                                                                            \
-        M##_free(m);                                                             \
-        free(m);                                                                 \
-    }                                                                            \
-    static int M##_finsert(void *m, uint64_t k, uint64_t v, uint64_t *old)       \
-    {                                                                            \
-        V o = 0;                                                                 \
-        int rc = M##_insert(m, (K)k, (V)v, &o);                                  \
-        *old = o;                                                                \
-        return rc;                                                               \
-    }                                                                            \
-    static bool M##_fget(void *m, uint64_t k, uint64_t *v)                       \
-    {                                                                            \
-        V *p = M##_get(m, (K)k);                                                 \
-        if (p != NULL)                                                           \
-            *v = *p;                                                             \
-        return p != NULL;                                                        \
-    }                                                                            \
-    static bool M##_fremove(void *m, uint64_t k, uint64_t *v)                    \
-    {                                                                            \
-        V o = 0;                                                                 \
-        bool r = M##_remove(m, (K)k, NULL, &o);                                  \
-        *v = o;                                                                  \
-        return r;                                                                \
-    }                                                                            \
-    static size_t M##_flen(void *m) { return M##_len(m); }                       \
-    static bool M##_fnext(void *m, size_t *it, uint64_t *k, uint64_t *v)         \
-    {                                                                            \
-        K kk;                                                                    \
-        V vv;                                                                    \
-        if (!M##_next(m, it, &kk, &vv))                                          \
-            return false;                                                        \
-        *k = kk, *v = vv;                                                        \
-        return true;                                                             \
-    }                                                                            \
-    static const struct map_face face_##M = {#M, KEY_MAX, M##_create, M##_destroy, \
-        M##_finsert, M##_fget, M##_fremove, M##_flen, M##_fnext};
+#define FACE(M, K, V, KEY_MAX, INIT)                                                               \
+    static void *M##_create(void)                                                                  \
+    {                                                                                              \
+        struct M *m = malloc(sizeof *m);                                                           \
+        INIT;                                                                                      \
+        return m;                                                                                  \
+    }                                                                                              \
+    static void M##_destroy(void *m)                                                               \
+    {                                                                                              \
+        M##_free(m);                                                                               \
+        free(m);                                                                                   \
+    }                                                                                              \
+    static int M##_finsert(void *m, uint64_t k, uint64_t v, uint64_t *old)                         \
+    {                                                                                              \
+        V o = 0;                                                                                   \
+        int rc = M##_insert(m, (K)k, (V)v, &o);                                                    \
+        *old = o;                                                                                  \
+        return rc;                                                                                 \
+    }                                                                                              \
+    static bool M##_fget(void *m, uint64_t k, uint64_t *v)                                         \
+    {                                                                                              \
+        V *p = M##_get(m, (K)k);                                                                   \
+        if (p != NULL)                                                                             \
+            *v = *p;                                                                               \
+        return p != NULL;                                                                          \
+    }                                                                                              \
+    static bool M##_fremove(void *m, uint64_t k, uint64_t *v)                                      \
+    {                                                                                              \
+        V o = 0;                                                                                   \
+        bool r = M##_remove(m, (K)k, NULL, &o);                                                    \
+        *v = o;                                                                                    \
+        return r;                                                                                  \
+    }                                                                                              \
+    static size_t M##_flen(void *m)                                                                \
+    {                                                                                              \
+        return M##_len(m);                                                                         \
+    }                                                                                              \
+    static bool M##_fnext(void *m, size_t *it, uint64_t *k, uint64_t *v)                           \
+    {                                                                                              \
+        K kk;                                                                                      \
+        V vv;                                                                                      \
+        if (!M##_next(m, it, &kk, &vv))                                                            \
+            return false;                                                                          \
+        *k = kk, *v = vv;                                                                          \
+        return true;                                                                               \
+    }                                                                                              \
+    static const struct map_face face_##M = {#M,          KEY_MAX,     M##_create,                 \
+                                             M##_destroy, M##_finsert, M##_fget,                   \
+                                             M##_fremove, M##_flen,    M##_fnext};
 
 FACE(naive_u16, uint16_t, uint32_t, 0xffff,
      naive_u16_init_with(m, map_hasher_seeded(11), naive_hash_bits, naive_compare_keys))
 FACE(rh_u16, uint16_t, uint32_t, 0xffff, rh_u16_init(m, map_hasher_seeded(12)))
-FACE(naive_u64, uint64_t, uint64_t, UINT64_MAX, naive_u64_init_with(m, map_hasher_seeded(13), 64, true))
+FACE(naive_u64, uint64_t, uint64_t, UINT64_MAX,
+     naive_u64_init_with(m, map_hasher_seeded(13), 64, true))
 FACE(rh_u64, uint64_t, uint64_t, UINT64_MAX, rh_u64_init(m, map_hasher_seeded(14)))
 FACE(sw_u64, uint64_t, uint64_t, UINT64_MAX, sw_u64_init(m, map_hasher_seeded(15)))
-FACE(sw_u64_portable, uint64_t, uint64_t, UINT64_MAX, sw_u64_portable_init(m, map_hasher_seeded(16)))
+FACE(sw_u64_portable, uint64_t, uint64_t, UINT64_MAX,
+     sw_u64_portable_init(m, map_hasher_seeded(16)))
 
 /* The u8 map has no hasher and no iteration order to speak of. */
 static void *u8_create(void)
@@ -103,7 +109,10 @@ static void *u8_create(void)
     u8map_u32_init(m);
     return m;
 }
-static void u8_destroy(void *m) { free(m); }
+static void u8_destroy(void *m)
+{
+    free(m);
+}
 static int u8_insert(void *m, uint64_t k, uint64_t v, uint64_t *old)
 {
     uint32_t o = 0;
@@ -125,9 +134,12 @@ static bool u8_remove(void *m, uint64_t k, uint64_t *v)
     *v = o;
     return r;
 }
-static size_t u8_len(void *m) { return u8map_u32_len(m); }
-static const struct map_face face_u8map = {"u8map_u32", 0xff, u8_create, u8_destroy, u8_insert,
-                                           u8_get, u8_remove, u8_len, NULL};
+static size_t u8_len(void *m)
+{
+    return u8map_u32_len(m);
+}
+static const struct map_face face_u8map = {"u8map_u32", 0xff,      u8_create, u8_destroy, u8_insert,
+                                           u8_get,      u8_remove, u8_len,    NULL};
 
 /* ---- the model: an array indexed by a key in 0..key_span ----------------------------- */
 
@@ -177,10 +189,10 @@ PROPERTY(get_what_you_give, specialized, get_what_you_give, (void *)&face_u8map)
 
 struct actions_env {
     const struct map_face *face;
-    uint64_t key_max;          /* keys and values drawn in 0..key_max */
-    bool deletes;              /* remove among the actions, and a final comparison */
-    unsigned average;          /* about how many actions */
-    uint64_t key_scale;        /* key k is stored as k * key_scale (spreads 64-bit keys) */
+    uint64_t key_max;   /* keys and values drawn in 0..key_max */
+    bool deletes;       /* remove among the actions, and a final comparison */
+    unsigned average;   /* about how many actions */
+    uint64_t key_scale; /* key k is stored as k * key_scale (spreads 64-bit keys) */
     /* the keys of the last run, for the hidden-bug test */
     uint64_t keys[4096];
     size_t n_keys;
@@ -264,9 +276,9 @@ static enum prop_result against_a_model(struct prop_source *s, void *env)
     return result;
 }
 
-#define ACTIONS(suite, name, face, key_max_, deletes_, average_, scale)         \
-    static struct actions_env env_##suite##_##name = {&(face), key_max_, deletes_, \
-                                                      average_, scale, {0}, 0}; \
+#define ACTIONS(suite, name, face, key_max_, deletes_, average_, scale)                            \
+    static struct actions_env env_##suite##_##name = {&(face), key_max_, deletes_, average_,       \
+                                                      scale,   {0},      0};                       \
     PROPERTY(suite, name, against_a_model, &env_##suite##_##name)
 
 /* The book's generator: small keys (0..99) and then the full range. */
@@ -321,8 +333,8 @@ TEST(hidden_bug, found_and_shrunk_to_two_colliding_keys, .timeout = 300)
     uint64_t h1 = naive_u16_hash(&probe, (uint16_t)distinct[1]);
     ASSERT_EQ(h0, h1, "the two keys do not collide:\n%s", log);
     printf("hidden bug, minimal case (keys %llu and %llu share the 4-bit hash %llu):\n%s",
-           (unsigned long long)distinct[0], (unsigned long long)distinct[1],
-           (unsigned long long)h0, log);
+           (unsigned long long)distinct[0], (unsigned long long)distinct[1], (unsigned long long)h0,
+           log);
 
     /* The fix: the same weak hash, keys compared. */
     naive_compare_keys = true;

@@ -8,7 +8,10 @@
 
 TEST(siphash, siphash24_reference_vectors)
 {
-    static const struct { size_t len; uint64_t want; } v[] = {
+    static const struct {
+        size_t len;
+        uint64_t want;
+    } v[] = {
         {0, 0x726fdb47dd0e0e31ull},  {1, 0x74f839c593dc67fdull},  {2, 0x0d6c8009d9a94f5aull},
         {7, 0xab0200f58b01d137ull},  {8, 0x93f5f5799a932462ull},  {9, 0x9e0082df0ba9e4b0ull},
         {15, 0xa129ca6149be45e5ull}, {16, 0x3f2acc7f57c29bdbull}, {31, 0x32d892fad841c342ull},
@@ -27,7 +30,10 @@ TEST(siphash, siphash24_reference_vectors)
 
 TEST(siphash, siphash13_vectors)
 {
-    static const struct { size_t len; uint64_t want; } v[] = {
+    static const struct {
+        size_t len;
+        uint64_t want;
+    } v[] = {
         {1, 0x68a914128e01e473ull},  {7, 0x2f098ab0c751325aull},  {8, 0xead411e67ebe2eeaull},
         {9, 0x75927f9d95124362ull},  {15, 0xf30eb725bb91c9eaull}, {16, 0x8972188433a5c5b7ull},
         {17, 0x4883c49a2c009c1dull}, {63, 0x385d3e39e5f37359ull},

@@ -1,7 +1,7 @@
 /* test_rc_race.c - rc_race --lockstep loses exactly what its schedule says:
  * with T threads of N retains then releases, (T - 1) x N references, every
  * run. (The free-running race and --drop --lockstep's use after free are for
- * the detectors: races.tsv, tests/asan_drop.sh.) */
+ * the detectors: the rows of tests/races.tsv.) */
 #include <errno.h>
 
 #include "env.h"
@@ -15,16 +15,24 @@ static long lockstep_count(unsigned threads, unsigned long iters)
     return o.count;
 }
 
-static void skip_racy_under_tsan(void)
+/* The exact count needs each step's reads to see the steps before it: x86
+ * keeps loads in order and stores in order, and so does qemu; a real ARM core
+ * may satisfy the load of the count before the load of the step it waited for
+ * (lockstep.h), so there the lockstep fixes the order of the steps only. */
+static void skip_racy_where_inexact(void)
 {
     if (lab_under_tsan())
         SKIP("ThreadSanitizer reports the race on the count, rightly: the race matrix checks "
              "that report");
+#if !defined(__x86_64__) && !defined(__i386__)
+    if (!lab_emulated())
+        SKIP("on real ARM hardware a relaxed lockstep orders the steps, not what each load sees");
+#endif
 }
 
 TEST(rc_race, lockstep_two_threads_lose_one_retain_per_round, .timeout = 120)
 {
-    skip_racy_under_tsan();
+    skip_racy_where_inexact();
     const unsigned long iters[] = {1, 2, 10, 1000};
     for (size_t i = 0; i < sizeof iters / sizeof iters[0]; i++)
         ASSERT_EQ(lockstep_count(2, iters[i]), 10 - (long)iters[i],
@@ -34,7 +42,7 @@ TEST(rc_race, lockstep_two_threads_lose_one_retain_per_round, .timeout = 120)
 /* The same count every time: the gate decides the schedule, not the machine. */
 TEST(rc_race, lockstep_loses_the_same_every_run, .timeout = 120)
 {
-    skip_racy_under_tsan();
+    skip_racy_where_inexact();
     unsigned long runs = lab_scaled(20);
     for (unsigned long r = 0; r < runs; r++)
         ASSERT_EQ(lockstep_count(2, 300), 10 - 300, "run %lu of %lu", r + 1, runs);
@@ -42,7 +50,7 @@ TEST(rc_race, lockstep_loses_the_same_every_run, .timeout = 120)
 
 TEST(rc_race, lockstep_three_threads_lose_two_retains_per_round, .timeout = 120)
 {
-    skip_racy_under_tsan();
+    skip_racy_where_inexact();
     ASSERT_EQ(lockstep_count(3, 200), 10 - 2 * 200, "(3 - 1) x 200 references lost");
 }
 

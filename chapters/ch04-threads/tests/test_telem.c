@@ -122,7 +122,8 @@ static enum prop_result ckms_rank_error_bounded(struct prop_source *s, void *env
                 ;
             /* got occupies ranks lo+1 .. hi (1-based): the closest to want_rank */
             double nearest = want_rank < (double)lo + 1 ? (double)lo + 1
-                             : want_rank > (double)hi ? (double)hi : want_rank;
+                             : want_rank > (double)hi   ? (double)hi
+                                                        : want_rank;
             if (fabs(nearest - want_rank) > eps * (double)n + 1) {
                 prop_log(s, "n %zu, %s values: q %g gave %g, ranks %zu..%zu, wanted %g", n,
                          ascending ? "ascending" : "random", qs[k], got, lo + 1, hi, want_rank);
@@ -186,8 +187,8 @@ static void *serve(size_t id, void *arg)
 static void send_datagram(uint16_t port, const char *text)
 {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     sendto(fd, text, strlen(text), 0, (struct sockaddr *)&a, sizeof a);
     close(fd);
 }
@@ -213,8 +214,8 @@ TEST(telem, the_books_demo_end_to_end, .timeout = 60)
      * of its own; slow environments get a longer pause, up to six times. */
     double slow = lab_slowdown();
     long pause = 150 * (long)(slow < 6 ? slow : 6);
-    static const char *const demo[] = {"a 10", "a 55", "b 1000", "b 2000", "b 3000",
-                                       "a -1", "\xff 7", "b"};
+    static const char *const demo[] = {"a 10",   "a 55", "b 1000", "b 2000",
+                                       "b 3000", "a -1", "\xff 7", "b"};
     for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++) {
         send_datagram(ss.port, demo[i]);
         wait_ms(pause);

@@ -129,7 +129,7 @@ TEST(bridge, spinning_sides_keep_every_invariant, .timeout = 300)
 /* The racy twin must end (it stops at the first broken invariant, or when
  * all have crossed) and, when it reports damage, name a real invariant. Not
  * in the TSan build: there the race is the point, and TSan would fail the
- * test binary for it (races.tsv checks that TSan reports it). */
+ * test binary for it (tests/races.tsv checks that TSan reports it). */
 TEST(bridge, the_racy_twin_ends_and_names_the_damage, .timeout = 300)
 {
     if (lab_under_tsan())

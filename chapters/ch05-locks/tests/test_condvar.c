@@ -27,7 +27,7 @@ TEST(condvar, if_instead_of_while_steals_wakes, .timeout = 120)
 
 TEST(condvar, the_misuses_still_run_to_the_end, .timeout = 120)
 {
-    /* They are bugs for the detectors (races.tsv), not hangs. Under TSan only
+    /* They are bugs for the detectors (tests/races.tsv), not hangs. Under TSan only
      * the one it does not report runs: the others are its to catch there. */
     static const char *const v[] = {"broadcast-unlocked", "unlocked-flag", "two-mutexes"};
     for (int i = 0; i < (lab_under_tsan() ? 1 : 3); i++) {

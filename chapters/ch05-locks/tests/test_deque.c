@@ -86,7 +86,8 @@ TEST(deque, a_blocked_pop_wakes, .timeout = 30)
     int64_t v;
     ASSERT_EQ(deque_pop_front_timed(&q, &v, 50), -ETIMEDOUT, "nothing to take yet");
     ASSERT_EQ(push(&q, 42), 1);
-    int64_t *got = lab_threads_join(&ts); /* a missing notify would hang here: the timeout names it */
+    int64_t *got =
+        lab_threads_join(&ts); /* a missing notify would hang here: the timeout names it */
     ASSERT_EQ(*got, 42);
     deque_destroy(&q);
 }
@@ -180,8 +181,11 @@ TEST(deque, linearizable_as_a_fifo_queue, .timeout = 300)
 {
     static const unsigned mix[] = {1, 1};
     struct lin_target t = {&lin_queue, lin_new, lin_free, lin_apply, 1, 99, mix, 2, NULL};
-    struct lin_run_config c = {.threads = 3, .ops_per_thread = 8,
-                               .runs = (unsigned)lab_scaled(300), .seed = 5, .yields = true};
+    struct lin_run_config c = {.threads = 3,
+                               .ops_per_thread = 8,
+                               .runs = (unsigned)lab_scaled(300),
+                               .seed = 5,
+                               .yields = true};
     struct lin_run_report r;
     ASSERT_EQ(lin_run(&t, &c, &r), 0, "%s", r.history);
     ASSERT_EQ(r.runs, c.runs);

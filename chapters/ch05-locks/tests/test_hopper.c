@@ -64,7 +64,10 @@ static void close_chan(struct chan2 *c)
     remove_dir(c->dir);
 }
 
-static int send_u64(struct hopper_sender *tx, uint64_t v) { return hopper_send(tx, &v); }
+static int send_u64(struct hopper_sender *tx, uint64_t v)
+{
+    return hopper_send(tx, &v);
+}
 
 /* Receives one item; when none comes, flushes (the items may be stranded on
  * disk, or the announcement waited for room) and tries again. */

@@ -22,6 +22,11 @@ static void check_rw(enum rw_kind kind)
     }
 }
 
-TEST(rwlock, readers_finish_prefer_reader, .timeout = 120) { check_rw(RW_PREFER_READER); }
-TEST(rwlock, readers_finish_prefer_writer, .timeout = 120) { check_rw(RW_PREFER_WRITER); }
-
+TEST(rwlock, readers_finish_prefer_reader, .timeout = 120)
+{
+    check_rw(RW_PREFER_READER);
+}
+TEST(rwlock, readers_finish_prefer_writer, .timeout = 120)
+{
+    check_rw(RW_PREFER_WRITER);
+}

@@ -13,7 +13,7 @@ mkdir -p "$out/s"
 # shellcheck source=../../../common/mk/asm_lib.sh
 . "$top/common/mk/asm_lib.sh"
 status=0
-asm_compile "$here/locks.c" "$out/s" -D_GNU_SOURCE -DLAB_NO_VALGRIND -I"$here/.." \
+asm_compile "$here/locks.c" "$out/s" -D_GNU_SOURCE -DLAB_NO_VALGRIND -I"$here/../lib" \
     -I"$top/common/include" || status=1
 
 fns=$(sed -n 's/^[a-z]* \([a-z_]*\)(.*/\1/p' "$here/locks.c")

@@ -5,7 +5,7 @@
  * property against a model (with free and without), parallel_exp and the
  * book's `repeated` loop. Those two concurrent tests run on the no-free
  * variant, so that they are memory safe and pass every time; the free variant
- * is left to queue_spin and AddressSanitizer (tests/asan_queue.sh). Under
+ * is left to queue_spin --force-uaf and AddressSanitizer (tests/races.tsv). Under
  * ThreadSanitizer they are skipped: TSan rightly reports D3 there, which is the
  * race matrix's row for queue_spin, not a failure of this file.
  *

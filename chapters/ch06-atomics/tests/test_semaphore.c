@@ -16,7 +16,7 @@ struct crowd {
     struct sem_bena bena;
     bool use_bena;
     uint64_t iters;
-    uint64_t plain;          /* incremented inside: exact only for capacity 1 */
+    uint64_t plain; /* incremented inside: exact only for capacity 1 */
     _Atomic uint64_t counted;
     _Atomic int inside, most_inside;
 };
@@ -149,7 +149,10 @@ static void sleep_until_signalled(bool use_bena)
         sem_token_destroy(&s.token);
 }
 
-TEST(semaphore, token_wait_sleeps_until_a_signal, .timeout = 60) { sleep_until_signalled(false); }
+TEST(semaphore, token_wait_sleeps_until_a_signal, .timeout = 60)
+{
+    sleep_until_signalled(false);
+}
 TEST(semaphore, benaphore_wait_sleeps_until_a_signal, .timeout = 60)
 {
     sleep_until_signalled(true);

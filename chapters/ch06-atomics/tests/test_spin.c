@@ -17,8 +17,8 @@ enum { MAX_THREADS = 4, MAX_WAITERS = 3 };
 struct shared {
     struct spin_any lock;
     uint64_t iters;
-    uint64_t counter;      /* plain: only the lock protects it */
-    _Atomic int inside;    /* owners right now: must never exceed 1 */
+    uint64_t counter;   /* plain: only the lock protects it */
+    _Atomic int inside; /* owners right now: must never exceed 1 */
     _Atomic int overlaps;
 };
 
@@ -93,13 +93,27 @@ static enum prop_result try_against_model(struct prop_source *s, void *env)
         }
         bool says = true;
         switch (kind) {
-        case SPIN_SWAP: says = spin_swap_locked(&l.u.swap); break;
-        case SPIN_CAS: says = spin_cas_locked(&l.u.cas); break;
-        case SPIN_TTAS: says = spin_ttas_locked(&l.u.ttas); break;
-        case SPIN_TICKET: says = spin_ticket_locked(&l.u.ticket); break;
-        case SPIN_MCS: says = spin_mcs_locked(&l.u.mcs); break;
-        case SPIN_FUTEX: says = spin_futex_locked(&l.u.futex); break;
-        default: says = held; break; /* pthread: no such query */
+        case SPIN_SWAP:
+            says = spin_swap_locked(&l.u.swap);
+            break;
+        case SPIN_CAS:
+            says = spin_cas_locked(&l.u.cas);
+            break;
+        case SPIN_TTAS:
+            says = spin_ttas_locked(&l.u.ttas);
+            break;
+        case SPIN_TICKET:
+            says = spin_ticket_locked(&l.u.ticket);
+            break;
+        case SPIN_MCS:
+            says = spin_mcs_locked(&l.u.mcs);
+            break;
+        case SPIN_FUTEX:
+            says = spin_futex_locked(&l.u.futex);
+            break;
+        default:
+            says = held;
+            break; /* pthread: no such query */
         }
         PROP_REQUIRE(s, says == held, "%s: locked() said %d, the model %d", spin_kind_names[kind],
                      says, held);
@@ -182,8 +196,14 @@ static void check_fifo(enum spin_kind kind)
                   u.order[1], u.order[2]);
 }
 
-TEST(spin, ticket_serves_in_arrival_order, .timeout = 60) { check_fifo(SPIN_TICKET); }
-TEST(spin, mcs_serves_in_arrival_order, .timeout = 60) { check_fifo(SPIN_MCS); }
+TEST(spin, ticket_serves_in_arrival_order, .timeout = 60)
+{
+    check_fifo(SPIN_TICKET);
+}
+TEST(spin, mcs_serves_in_arrival_order, .timeout = 60)
+{
+    check_fifo(SPIN_MCS);
+}
 
 /* ---- the futex lock's sleepers ---- */
 

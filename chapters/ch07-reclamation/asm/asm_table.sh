@@ -14,7 +14,7 @@ mkdir -p "$out/s"
 # shellcheck source=../../../common/mk/asm_lib.sh
 . "$top/common/mk/asm_lib.sh"
 status=0
-asm_compile "$here/reclaim.c" "$out/s" -DLAB_NO_VALGRIND -I"$top/common/include" || status=1
+asm_compile "$here/reclaim.c" "$out/s" -DLAB_NO_VALGRIND -I"$here/../lib" -I"$top/common/include" || status=1
 
 fns=$(sed -n 's/^[a-z*]* \**\([a-z_0-9]*\)(.*/\1/p' "$here/reclaim.c")
 {

@@ -14,8 +14,8 @@
  * hands released slots back last-in first-out, as malloc tends to, and
  * scribbles on a slot when it is released, as malloc's bookkeeping does. Each
  * schedule is exact and repeatable and never touches freed memory for real,
- * which keeps memcheck, TSan and qemu quiet; the real thing is
- * tests/asan_rc.sh's job.
+ * which keeps memcheck, TSan and qemu quiet; the real thing is the job of
+ * rc_treiber_book --force-uaf, a row of tests/races.tsv.
  */
 #include <signal.h>
 #include <stdlib.h>

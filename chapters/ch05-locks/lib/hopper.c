@@ -1,0 +1,401 @@
+/* hopper.c - the queue that spills to disk (hopper.h). */
+#include "hopper.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "deque.h"
+
+enum placement_kind { MEMORY, DISK };
+
+/* What the deque holds: a header, then the item's bytes (MEMORY only). */
+struct placement {
+    uint32_t kind;
+    uint64_t disk_items; /* DISK: how many items to read from the files */
+};
+
+struct hopper {
+    _Atomic int refs; /* senders and the receiver */
+    struct deque q;
+    size_t item_size, file_bytes;
+    char dir[PATH_MAX];
+    _Atomic long file_budget; /* queue files that may still be created */
+    /* The senders' state: guarded by the deque's back lock. */
+    int wfd;                 /* the queue file being written, or -1 */
+    uint64_t wseq, next_seq; /* its number; the number of the next one */
+    size_t written;          /* bytes in it */
+    uint64_t on_disk;        /* items written to disk not yet announced */
+    unsigned char *rec;      /* a record's buffer: length and item */
+    unsigned char *pbuf;     /* a placement's buffer */
+};
+
+struct hopper_sender {
+    struct hopper *h;
+};
+
+struct hopper_receiver {
+    struct hopper *h;
+    unsigned char *buf; /* a placement */
+    uint64_t to_read;   /* items still to read from the files */
+    int rfd;            /* the queue file being read, or -1 */
+    uint64_t rseq;
+    size_t in_file; /* records read from it */
+};
+
+static void file_path(const struct hopper *h, uint64_t seq, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%llu", h->dir, (unsigned long long)seq);
+}
+
+/* Deletes every file in the channel's directory. */
+static int clear_dir(const struct hopper *h)
+{
+    DIR *d = opendir(h->dir);
+    if (d == NULL)
+        return -errno;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[PATH_MAX + 256];
+        snprintf(p, sizeof p, "%s/%s", h->dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    return 0;
+}
+
+/* mkdir of DATA_DIR/NAME, emptied of earlier queue files. */
+static int prepare_dir(struct hopper *h, const struct hopper_config *c)
+{
+    struct stat st;
+    if (stat(c->data_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return -ENOENT;
+    if (snprintf(h->dir, sizeof h->dir, "%s/%s", c->data_dir, c->name) >= (int)sizeof h->dir)
+        return -ENAMETOOLONG;
+    if (mkdir(h->dir, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    return clear_dir(h);
+}
+
+/* The last sender or receiver gone: the channel and its files go too. */
+static void hopper_put(struct hopper *h)
+{
+    if (atomic_fetch_sub(&h->refs, 1) != 1)
+        return;
+    if (h->wfd >= 0)
+        close(h->wfd);
+    clear_dir(h);
+    rmdir(h->dir);
+    deque_destroy(&h->q);
+    free(h->rec);
+    free(h->pbuf);
+    free(h);
+}
+
+int hopper_channel(const struct hopper_config *c, struct hopper_sender **tx,
+                   struct hopper_receiver **rx)
+{
+    if (c->item_size == 0 || c->in_memory_bytes < c->item_size ||
+        (c->max_disk_files > 0 && c->on_disk_bytes < 4 + c->item_size) || c->name == NULL ||
+        c->name[0] == '\0' || strchr(c->name, '/') != NULL)
+        return -EINVAL;
+    struct hopper *h = calloc(1, sizeof *h);
+    *tx = calloc(1, sizeof **tx);
+    *rx = calloc(1, sizeof **rx);
+    int rc = -ENOMEM;
+    if (h == NULL || *tx == NULL || *rx == NULL ||
+        ((*rx)->buf = malloc(sizeof(struct placement) + c->item_size)) == NULL ||
+        (h->rec = malloc(4 + c->item_size)) == NULL ||
+        (h->pbuf = malloc(sizeof(struct placement) + c->item_size)) == NULL)
+        goto fail;
+    h->item_size = c->item_size;
+    h->file_bytes = c->on_disk_bytes;
+    h->wfd = -1;
+    atomic_init(&h->file_budget, (long)c->max_disk_files);
+    if ((rc = prepare_dir(h, c)) != 0)
+        goto fail;
+    if ((rc = deque_init(&h->q, c->in_memory_bytes / c->item_size,
+                         sizeof(struct placement) + c->item_size, true)) != 0)
+        goto fail;
+    atomic_init(&h->refs, 2);
+    (*tx)->h = h;
+    (*rx)->h = h;
+    (*rx)->rfd = -1;
+    return 0;
+fail:
+    if (h != NULL)
+        free(h->rec), free(h->pbuf);
+    free(h);
+    if (*rx != NULL)
+        free((*rx)->buf);
+    free(*tx);
+    free(*rx);
+    *tx = NULL;
+    *rx = NULL;
+    return rc;
+}
+
+struct hopper_sender *hopper_sender_clone(struct hopper_sender *tx)
+{
+    struct hopper_sender *t = malloc(sizeof *t);
+    if (t != NULL) {
+        t->h = tx->h;
+        atomic_fetch_add(&tx->h->refs, 1);
+    }
+    return t;
+}
+
+void hopper_sender_free(struct hopper_sender *tx)
+{
+    if (tx == NULL)
+        return;
+    hopper_put(tx->h);
+    free(tx);
+}
+
+void hopper_receiver_free(struct hopper_receiver *rx)
+{
+    if (rx == NULL)
+        return;
+    if (rx->rfd >= 0)
+        close(rx->rfd);
+    hopper_put(rx->h);
+    free(rx->buf);
+    free(rx);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n, len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Appends one record to the current queue file, opening the next one while
+ * the budget lasts. The number advances only once the file exists: the
+ * companion code advanced it first, and a Full left a gap the receiver could
+ * not cross. A file with no room for another record is closed and made
+ * read-only at once, before the record is announced: the receiver, having
+ * read that many records, finds it finished and deletes it. (Made read-only
+ * at the next write instead, a file read to its end stayed on disk, holding
+ * its place in the budget, until the receiver came back to it: with a budget
+ * of one file, never.) Back lock held. */
+static int write_to_disk(struct hopper *h, const void *item)
+{
+    size_t rec = 4 + h->item_size;
+    if (h->wfd < 0) {
+        if (atomic_load(&h->file_budget) <= 0)
+            return -ENOSPC;
+        char p[PATH_MAX + 32];
+        file_path(h, h->next_seq, p, sizeof p);
+        int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return -errno;
+        atomic_fetch_sub(&h->file_budget, 1);
+        h->wfd = fd;
+        h->wseq = h->next_seq++;
+        h->written = 0;
+    }
+    uint32_t len = (uint32_t)h->item_size;
+    unsigned char *r = h->rec;
+    r[0] = (unsigned char)(len >> 24), r[1] = (unsigned char)(len >> 16);
+    r[2] = (unsigned char)(len >> 8), r[3] = (unsigned char)len;
+    memcpy(r + 4, item, h->item_size);
+    int rc = write_all(h->wfd, r, rec); /* one write: no buffer to flush later */
+    if (rc != 0)
+        return rc;
+    h->written += rec;
+    if (h->written + rec > h->file_bytes) {
+        close(h->wfd);
+        h->wfd = -1;
+        char p[PATH_MAX + 32];
+        file_path(h, h->wseq, p, sizeof p);
+        /* The record is in and will be announced: a failure here must not
+         * refuse it. The receiver would then find the file unfinished and
+         * say -EBADMSG rather than wait on it. */
+        (void)chmod(p, 0444);
+    }
+    return 0;
+}
+
+/* Pushes a placement; wakes the receiver on empty -> not empty. Back lock held. */
+static int push(struct hopper *h, const struct placement *p, const void *item)
+{
+    memcpy(h->pbuf, p, sizeof *p);
+    if (item != NULL)
+        memcpy(h->pbuf + sizeof *p, item, h->item_size);
+    int rc = deque_push_back(&h->q, h->pbuf);
+    if (rc == 1)
+        deque_notify_not_empty(&h->q);
+    return rc;
+}
+
+/* Announces the items on disk if there is room. Back lock held. */
+static int announce(struct hopper *h)
+{
+    if (h->on_disk == 0)
+        return 0;
+    struct placement p = {.kind = DISK, .disk_items = h->on_disk};
+    if (push(h, &p, NULL) < 0)
+        return -EAGAIN;
+    h->on_disk = 0;
+    return 0;
+}
+
+int hopper_send(struct hopper_sender *tx, const void *item)
+{
+    struct hopper *h = tx->h;
+    int rc = 0;
+    deque_lock_back(&h->q);
+    if (h->on_disk == 0) {
+        /* memory mode */
+        struct placement p = {.kind = MEMORY};
+        if (push(h, &p, item) == -ENOSPC && (rc = write_to_disk(h, item)) == 0)
+            h->on_disk++; /* not announced yet: the lazy flip */
+    } else {
+        /* disk mode: behind the items already on disk; then announce them
+         * all if there is room, even when this write failed: a receiver that
+         * never hears of the files never deletes them, and a full disk would
+         * stay full */
+        if ((rc = write_to_disk(h, item)) == 0)
+            h->on_disk++;
+        announce(h);
+    }
+    deque_unlock_back(&h->q);
+    return rc;
+}
+
+int hopper_flush(struct hopper_sender *tx)
+{
+    struct hopper *h = tx->h;
+    deque_lock_back(&h->q);
+    int rc = announce(h);
+    deque_unlock_back(&h->q);
+    return rc;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, p + got, len - got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (int)got;
+}
+
+/* Opens queue file rseq for reading. */
+static int open_next(struct hopper_receiver *rx)
+{
+    char p[PATH_MAX + 32];
+    file_path(rx->h, rx->rseq, p, sizeof p);
+    rx->rfd = open(p, O_RDONLY | O_CLOEXEC);
+    rx->in_file = 0;
+    return rx->rfd < 0 ? -errno : 0;
+}
+
+/* The receiver has read every record a file can hold. A read-only file is
+ * finished (the senders have moved on): delete it and give its place back to
+ * the budget. Its mode bits say so, not access(), which tells root that every
+ * file is writable. A file still writable is left open: if more is announced
+ * the next read finds its end and says -EBADMSG. */
+static void retire(struct hopper_receiver *rx)
+{
+    struct stat st;
+    if (fstat(rx->rfd, &st) != 0 || (st.st_mode & 0222) != 0)
+        return;
+    close(rx->rfd);
+    rx->rfd = -1;
+    char p[PATH_MAX + 32];
+    file_path(rx->h, rx->rseq, p, sizeof p);
+    unlink(p);
+    atomic_fetch_add(&rx->h->file_budget, 1);
+    rx->rseq++;
+}
+
+/* Reads the next announced item from the queue files. */
+static int read_disk_value(struct hopper_receiver *rx, void *item)
+{
+    struct hopper *h = rx->h;
+    size_t per_file = h->file_bytes / (4 + h->item_size);
+    if (rx->rfd < 0) {
+        int rc = open_next(rx);
+        if (rc != 0)
+            return rc == -ENOENT ? -EBADMSG : rc; /* an announced file is missing */
+    }
+    unsigned char len_be[4];
+    int n = read_all(rx->rfd, len_be, 4);
+    if (n < 0)
+        return n;
+    if (n < 4)
+        return -EBADMSG; /* announced, so written: the file was cut short */
+    uint32_t len = (uint32_t)len_be[0] << 24 | (uint32_t)len_be[1] << 16 |
+                   (uint32_t)len_be[2] << 8 | len_be[3];
+    if (len != h->item_size)
+        return -EBADMSG; /* not a record of ours */
+    n = read_all(rx->rfd, item, len);
+    if (n < 0)
+        return n;
+    if ((size_t)n != len)
+        return -EBADMSG; /* truncated */
+    rx->to_read--;
+    if (++rx->in_file == per_file)
+        retire(rx);
+    return 0;
+}
+
+static int recv_placement(struct hopper_receiver *rx, void *item, long timeout_ms)
+{
+    struct hopper *h = rx->h;
+    for (;;) {
+        if (rx->to_read > 0)
+            return read_disk_value(rx, item);
+        if (timeout_ms < 0)
+            deque_pop_front(&h->q, rx->buf);
+        else if (deque_pop_front_timed(&h->q, rx->buf, timeout_ms) != 0)
+            return -ETIMEDOUT;
+        struct placement p;
+        memcpy(&p, rx->buf, sizeof p);
+        if (p.kind == MEMORY) {
+            memcpy(item, rx->buf + sizeof p, h->item_size);
+            return 0;
+        }
+        rx->to_read = p.disk_items;
+    }
+}
+
+int hopper_recv(struct hopper_receiver *rx, void *item)
+{
+    return recv_placement(rx, item, -1);
+}
+
+int hopper_recv_timed(struct hopper_receiver *rx, void *item, long timeout_ms)
+{
+    return recv_placement(rx, item, timeout_ms);
+}

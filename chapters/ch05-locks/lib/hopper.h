@@ -1,0 +1,79 @@
+/*
+ * hopper.h - an MPSC queue that keeps a bounded number of items in memory and
+ * spills the rest to disk, in order: the book's hopper, in C.
+ *
+ * The in-memory part is the two-lock deque (deque.h) of "placements": an item
+ * (Memory), or "the next n items are on disk" (Disk(n)). Senders, one at a
+ * time under the deque's back lock, push items while there is room; when the
+ * deque is full they append to the current queue file instead, and push a
+ * single Disk(n) marker as soon as there is room again. The receiver pops
+ * placements; on Disk(n) it reads n records from the files before popping
+ * again. The order of the deque is the order of delivery, so no other flag is
+ * needed, and reading the files needs no lock at all.
+ *
+ * Queue files live in DATA_DIR/NAME/, named 0, 1, 2...: records of a 4-byte
+ * big-endian length and the item's bytes. A sender fills a file up to
+ * on_disk_bytes (as many records as fit), marks it read-only (chmod 0444) at
+ * once, and opens the next file at its next spill while the file budget
+ * lasts. The receiver, having read as many records as a file holds, looks at
+ * its mode bits (fstat, not access(): as root access() says every file is
+ * writable): a read-only file is exhausted, so it deletes it and returns one
+ * file to the budget.
+ *
+ * Errors, as the book's: a send that finds memory and disk full returns
+ * -ENOSPC and the item stays with the caller (nothing accepted is lost or
+ * duplicated); -EIO (or the errno of the file call) when the disk fails;
+ * hopper_flush returns -EAGAIN when it cannot announce the items on disk yet.
+ * A corrupt or truncated queue file makes hopper_recv return -EBADMSG.
+ *
+ * The lazy flip: items written to disk are announced by the next send that
+ * finds room, so the last ones stay invisible to the receiver until another
+ * send or hopper_flush (tests/test_hopper.c shows it).
+ */
+#ifndef CH05_HOPPER_H
+#define CH05_HOPPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hopper_sender;
+struct hopper_receiver;
+
+struct hopper_config {
+    const char *data_dir;   /* must exist */
+    const char *name;       /* a subdirectory of data_dir; emptied if it exists */
+    size_t item_size;       /* bytes per item, fixed */
+    size_t in_memory_bytes; /* at least item_size: in_memory_bytes / item_size slots */
+    size_t on_disk_bytes;   /* per queue file; at least 4 + item_size */
+    size_t max_disk_files;  /* queue files that may exist at once (0: none, memory only) */
+};
+
+/* Creates the channel: one sender (clone it for more) and the receiver.
+ * 0, -EINVAL (sizes), or -errno of mkdir/opendir. */
+int hopper_channel(const struct hopper_config *c, struct hopper_sender **tx,
+                   struct hopper_receiver **rx);
+
+/* A new sender on the same channel. NULL when out of memory. */
+struct hopper_sender *hopper_sender_clone(struct hopper_sender *tx);
+
+/* 0; -ENOSPC when memory and disk are full (the item stays with the caller);
+ * -errno when a queue file cannot be opened or written. */
+int hopper_send(struct hopper_sender *tx, const void *item);
+
+/* Announces the items on disk to the receiver: 0 (or nothing to announce),
+ * -EAGAIN when the deque has no room for the announcement yet. */
+int hopper_flush(struct hopper_sender *tx);
+
+/* Blocks until an item arrives: 0; -EBADMSG for a corrupt or truncated queue
+ * file; -errno for a file that cannot be read. */
+int hopper_recv(struct hopper_receiver *rx, void *item);
+
+/* As hopper_recv, giving up after timeout_ms with -ETIMEDOUT. */
+int hopper_recv_timed(struct hopper_receiver *rx, void *item, long timeout_ms);
+
+/* Each sender and the receiver are freed once; the last one frees the
+ * channel and its files. */
+void hopper_sender_free(struct hopper_sender *tx);
+void hopper_receiver_free(struct hopper_receiver *rx);
+
+#endif

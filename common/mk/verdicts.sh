@@ -1,0 +1,350 @@
+#!/usr/bin/env bash
+# verdicts.sh - the verdict matrix: run each row of a chapter's manifest under
+# helgrind, DRD, ThreadSanitizer, AddressSanitizer (with UBSan), memcheck, sort
+# every report each tool makes into a kind, and compare the set of kinds with
+# the manifest's.
+#
+#   verdicts.sh [--tools "helgrind drd tsan asan memcheck ubsan"] [--run PREFIX]
+#               [--show TOOL] MANIFEST PLAIN_BIN_DIR TSAN_BIN_DIR ASAN_BIN_DIR
+#
+# PLAIN_BIN_DIR serves helgrind, DRD and memcheck; TSAN_BIN_DIR TSan; ASAN_BIN_DIR
+# the asan and ubsan columns, which read one run of the -fsanitize=address,undefined
+# build. A directory is `-` when its tools are not run (the default --tools is
+# every tool whose directory is given). --run prefixes the TSan runs (qemu for a
+# cross build), and then rows marked host-only are left out. --show TOOL prints
+# the full log of that tool for every cell where it reported something (make
+# helgrind).
+#
+# MANIFEST (tests/races.tsv): one row per run, tab-separated, `#` comments:
+#   program  args  helgrind  drd  tsan  asan  memcheck  ubsan  [host-only]
+# args is `-` for none. A verdict is `clean` (no report of any kind; for the
+# valgrind tools also ERROR SUMMARY 0), one kind, kinds joined by `+` in any
+# order (`race+misuse`), or `n/a: reason` (not run; the reason is printed).
+# A cell passes when the set of kinds the tool reported equals the expected set.
+# One run decides a cell. The program's own exit status is ignored, except as a
+# tool reports it (a crash): a racy example may well break its invariants.
+#
+# The kinds, and the reports they are read from:
+#   kind          helgrind / DRD                      TSan                       ASan, LSan, UBSan; memcheck
+#   race          Possible data race during ...       WARNING: ThreadSanitizer:  -
+#                 / Conflicting load|store by thread  data race
+#   lock-order    Thread #N: lock order "..." violated  lock-order-inversion     -
+#   misuse        Thread #N: <API error> (dubious      unlock of an unlocked      -
+#                 signal, un-held mutex, locked mutex  mutex, double lock of a
+#                 destroyed, ...), Thread #N's call to mutex, destroy of a locked
+#                 ... failed, Thread #N unlocked ... / mutex, signal-unsafe call,
+#                 DRD: Probably a race condition:      read (un)lock of a write
+#                 condition variable ..., errors      locked mutex, use of an
+#                 naming a mutex, cond, rwlock,        invalid mutex, signal
+#                 semaphore or barrier                 handler spoils errno
+#   uaf           -                                   heap-use-after-free        heap-use-after-free; Invalid
+#                                                                                read|write, "inside a block ... free'd"
+#   double-free   -                                   -                          attempting double-free; Invalid
+#                                                                                free(), "inside a block ... free'd"
+#   invalid-free  -                                   -                          attempting free on address which
+#                                                                                was not malloc()-ed; any other Invalid free()
+#   overflow      -                                   -                          *-buffer-overflow|underflow; Invalid
+#                                                                                read|write "after|before a block"
+#   leak          -                                   thread leak                LeakSanitizer: detected memory
+#                                                                                leaks; "are definitely lost"
+#   ub            -                                   -                          runtime error: (the ubsan column)
+#   segv          Process terminating with default    ERROR: ThreadSanitizer:    SEGV on unknown address; memcheck:
+#                 action of signal 11                 SEGV on unknown address    signal 11, its Invalid read|write of
+#                                                                                an address "not stack'd, malloc'd ..."
+#   uninit        -                                   -                          memcheck: ... uninitialised ...
+#   other         an error the rows above do not      any other WARNING: or      any other ERROR: AddressSanitizer:
+#                 explain (ERROR SUMMARY's contexts   ERROR: ThreadSanitizer:    or LeakSanitizer:; memcheck as
+#                 outnumber the reports read)                                    helgrind; SIGBUS, SIGFPE, SIGILL
+#   error         the tool did not run: no ERROR SUMMARY, TSan failed or execve failed, a sanitizer's
+#                 CHECK failed, the binary missing, killed after $limit s. Always a failure.
+# `other` and `error` are never `clean`; `error` is never expected.
+#
+# How each tool runs: helgrind and DRD with --fair-sched=yes (valgrind runs one
+# thread at a time; fair scheduling hands the CPU round in turn, so a thread
+# spinning on a lock cannot keep the one that would release it waiting);
+# memcheck also with --leak-check=full, definite leaks shown and counted as
+# errors (a possible leak is not a report); TSan with halt_on_error=0; the ASan
+# build with detect_leaks=1, once per row for the asan and ubsan columns. A
+# column that is n/a is not run. Prints the matrix (`WANT x GOT y` where a cell
+# fails), the n/a reasons, then "N passed, N failed"; exits non-zero on any
+# failure.
+set -u
+
+limit=300
+kinds_known="race lock-order misuse uaf double-free invalid-free overflow leak ub segv uninit other"
+tools="" run="" show=""
+usage() {
+    echo "usage: verdicts.sh [--tools \"helgrind drd tsan asan memcheck ubsan\"] [--run PREFIX]" \
+        "[--show TOOL] MANIFEST PLAIN_BIN_DIR TSAN_BIN_DIR ASAN_BIN_DIR" >&2
+    exit 2
+}
+while [ $# -gt 4 ]; do
+    case $1 in
+    --tools) tools=$2; shift 2 ;;
+    --run) run=$2; shift 2 ;;
+    --show) show=$2; shift 2 ;;
+    *) echo "verdicts.sh: unknown option $1" >&2; usage ;;
+    esac
+done
+[ $# -eq 4 ] || usage
+manifest=$1 plain_bin=$2 tsan_bin=$3 asan_bin=$4
+[ -r "$manifest" ] || { echo "verdicts.sh: cannot read $manifest" >&2; exit 2; }
+
+bin_dir() { # bin_dir TOOL -> the directory its binaries come from
+    case $1 in
+    helgrind|drd|memcheck) echo "$plain_bin" ;;
+    tsan) echo "$tsan_bin" ;;
+    asan|ubsan) echo "$asan_bin" ;;
+    esac
+}
+if [ -z "$tools" ]; then
+    for t in helgrind drd tsan asan memcheck ubsan; do
+        [ "$(bin_dir $t)" = - ] || tools="$tools $t"
+    done
+fi
+for t in $tools; do
+    case $t in
+    helgrind|drd|tsan|asan|memcheck|ubsan) ;;
+    *) echo "verdicts.sh: unknown tool $t" >&2; usage ;;
+    esac
+    [ "$(bin_dir "$t")" != - ] || { echo "verdicts.sh: $t needs its binary directory, not -" >&2; usage; }
+done
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+# ---- classifying a tool's log into a set of kinds ------------------------------
+# Each prints the kinds found, one a line; `error: why` when the tool did not run.
+
+# valgrind: reports are paragraphs (split by "==PID== " lines) whose first line,
+# past DRD's "Thread N:" context line, says what was found.
+classify_valgrind() { # classify_valgrind TOOL LOG
+    awk -v tool="$1" '
+    function header(h) {
+        if (tool == "helgrind") {
+            if (h ~ /^Possible data race during /) return "race"
+            if (h ~ /^Thread #[0-9]+: lock order ".*" violated/) return "lock-order"
+            if (h ~ /^Thread #[0-9]+(: |.s call to .* failed| unlocked )/) return "misuse"
+        } else if (tool == "drd") {
+            if (h ~ /^Conflicting (load|store) by thread /) return "race"
+            if (h ~ /^Probably a race condition: condition variable /) return "misuse"
+            if (h ~ /mutex|cond 0x|condition variable|rwlock|semaphore|barrier|^Lock on /) return "misuse"
+        } else {
+            if (h ~ /^Invalid (read|write) of size /) return "access"
+            if (h ~ /^Invalid free\(\)/) return "free"
+            if (h ~ /uninitialised/) return "uninit"
+            if (h ~ /are definitely lost in loss record /) return "leak"
+        }
+        return ""
+    }
+    # memcheck: what a bad access or free was, from the paragraph s Address line
+    function address(what, a) {
+        if (what == "access") {
+            if (a ~ / inside a block of size [0-9,]+ free.d/) return "uaf"
+            if (a ~ / (after|before) a block of size /) return "overflow"
+            if (a ~ /not stack.d, malloc.d or \(recently\) free.d/) { wild++; return "" }
+            return "other"
+        }
+        return (a ~ / inside a block of size [0-9,]+ free.d/) ? "double-free" : "invalid-free"
+    }
+    function close_paragraph() {
+        if (pending != "") { k = address(pending, ""); if (k != "") kinds[k] = 1; explained++ }
+        pending = ""; first = 1
+    }
+    BEGIN { first = 1 }
+    { sub(/^==[0-9]+== ?/, "") }
+    /^ *$/ { close_paragraph(); next }
+    /^Process terminating with default action of signal 11 / { segv = 1 }
+    /^Process terminating with default action of signal (4|7|8) / { kinds["other"] = 1 }
+    /^ERROR SUMMARY: [0-9]+ errors from [0-9]+ contexts/ { summary = 1; errors = $3; contexts = $6 }
+    /not reporting any more/ { capped = 1 }
+    first && /^Thread [0-9]+:$/ { next }
+    first {
+        first = 0; k = header($0)
+        if (k == "access" || k == "free") pending = k
+        else if (k != "") { kinds[k] = 1; explained++ }
+        next
+    }
+    pending != "" && /^ *Address 0x/ {
+        k = address(pending, $0); if (k != "") kinds[k] = 1; explained++; pending = ""
+    }
+    END {
+        close_paragraph()
+        if (!summary) { print "error: no ERROR SUMMARY"; exit }
+        if (wild) { if (segv) kinds["segv"] = 1; else kinds["other"] = 1 }
+        if (segv) kinds["segv"] = 1
+        if (explained < contexts && !capped) kinds["other"] = 1
+        if (errors > 0 && length(kinds) == 0) kinds["other"] = 1
+        for (k in kinds) print k
+    }' "$2"
+}
+
+classify_tsan() { # classify_tsan LOG
+    awk '
+    /ThreadSanitizer: (failed|CHECK failed)|FATAL: ThreadSanitizer|execve failed/ { failed = 1 }
+    /WARNING: ThreadSanitizer: / {
+        if (/: data race/) kinds["race"] = 1
+        else if (/: lock-order-inversion/) kinds["lock-order"] = 1
+        else if (/: (unlock of an unlocked mutex|double lock of a mutex|destroy of a locked mutex|signal-unsafe call|read lock of a write locked mutex|read unlock of a write locked mutex|use of an invalid mutex|signal handler spoils errno)/) kinds["misuse"] = 1
+        else if (/: heap-use-after-free/) kinds["uaf"] = 1
+        else if (/: thread leak/) kinds["leak"] = 1
+        else kinds["other"] = 1
+    }
+    /ERROR: ThreadSanitizer: / { kinds[/SEGV on unknown address/ ? "segv" : "other"] = 1 }
+    END {
+        if (failed) { print "error: TSan did not run"; exit }
+        for (k in kinds) print k
+    }' "$1"
+}
+
+classify_asan() { # classify_asan asan|ubsan LOG
+    awk -v column="$1" '
+    /AddressSanitizer: CHECK failed|ASan cannot proceed|LeakSanitizer has encountered a fatal error|LeakSanitizer does not work/ { failed = 1 }
+    /ERROR: AddressSanitizer: / {
+        if (/: heap-use-after-free/) k = "uaf"
+        else if (/: attempting double-free/) k = "double-free"
+        else if (/: attempting free on address which was not malloc\(\)-ed/) k = "invalid-free"
+        else if (/: [a-z-]*buffer-(overflow|underflow)/) k = "overflow"
+        else if (/: SEGV on unknown address/) k = "segv"
+        else k = "other"
+        asan[k] = 1
+    }
+    /ERROR: LeakSanitizer: / { asan[/detected memory leaks/ ? "leak" : "other"] = 1 }
+    /runtime error: / { ubsan["ub"] = 1 }
+    END {
+        if (failed) { print "error: ASan did not run"; exit }
+        if (column == "asan") for (k in asan) print k
+        else for (k in ubsan) print k
+    }' "$2"
+}
+
+# A set of kinds as one word: sorted, joined by "+", "clean" when empty.
+canonical() {
+    local set
+    set=$(sort -u | paste -sd+)
+    echo "${set:-clean}"
+}
+
+# ---- running one tool -------------------------------------------------------------
+# run_tool TOOL PROGRAM ARGS LOG: runs it, its output in LOG; prints `error: why`
+# when it could not, nothing otherwise.
+run_tool() {
+    local tool=$1 prog=$2 args=$3 log=$4 bin rc
+    bin=$(bin_dir "$tool")/$prog
+    [ -x "$bin" ] || { echo "error: no binary $bin"; return; }
+    case $tool in
+    helgrind|drd)
+        # shellcheck disable=SC2086
+        timeout -s KILL $limit valgrind --tool="$tool" --fair-sched=yes --log-file="$log" \
+            "$bin" $args >/dev/null 2>&1 ;;
+    memcheck)
+        # shellcheck disable=SC2086
+        timeout -s KILL $limit valgrind --tool=memcheck --fair-sched=yes --leak-check=full \
+            --show-leak-kinds=definite --errors-for-leak-kinds=definite --log-file="$log" \
+            "$bin" $args >/dev/null 2>&1 ;;
+    tsan)
+        # shellcheck disable=SC2086
+        TSAN_OPTIONS=halt_on_error=0 timeout -s KILL $limit $run "$bin" $args >"$log" 2>&1 ;;
+    asan|ubsan)
+        # shellcheck disable=SC2086
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            timeout -s KILL $limit "$bin" $args >"$log" 2>&1 ;;
+    esac
+    rc=$?
+    [ $rc -eq 137 ] && echo "error: killed after $limit s"
+}
+
+# classify TOOL LOG -> canonical kinds, or `error: why`
+classify() {
+    local tool=$1 log=$2 out
+    [ -e "$log" ] || { echo "error: no log"; return; }
+    case $tool in
+    helgrind|drd|memcheck) out=$(classify_valgrind "$tool" "$log") ;;
+    tsan) out=$(classify_tsan "$log") ;;
+    asan|ubsan) out=$(classify_asan "$tool" "$log") ;;
+    esac
+    case $out in
+    error:*) echo "$out" ;;
+    *) printf '%s' "$out" | canonical ;;
+    esac
+}
+
+# want_of CELL -> canonical expected kinds, `n/a`, or `bad: why`
+want_of() {
+    local cell=$1 k parts
+    case $cell in
+    n/a:?*) echo n/a; return ;;
+    n/a*) echo "bad: n/a needs a reason (n/a: why)"; return ;;
+    clean) echo clean; return ;;
+    esac
+    IFS=+ read -ra parts <<<"$cell"
+    for k in "${parts[@]}"; do
+        case " $kinds_known " in
+        *" $k "*) ;;
+        *) echo "bad: unknown kind '$k'"; return ;;
+        esac
+    done
+    tr '+' '\n' <<<"$cell" | canonical
+}
+
+# ---- the matrix ---------------------------------------------------------------------
+width=$(awk -F '\t' '$1 != "" && $1 !~ /^#/ {
+    a = ($2 == "-") ? "" : $2; n = length($1 " " a); if (n > w) w = n } END {print w + 1}' "$manifest")
+pass=0 fail=0 notes=""
+printf '%-*s' "$width" program
+for t in $tools; do printf ' %-18s' "$t"; done
+echo
+while IFS=$'\t' read -r prog args hg drd ts as mc ub where rest; do
+    case $prog in ''|'#'*) continue ;; esac
+    [ -n "$run" ] && [ "$where" = host-only ] && continue
+    [ "$args" = - ] && args=""
+    printf '%-*s' "$width" "$prog $args"
+    if [ -z "$ub" ] || [ -n "$rest" ] || { [ -n "$where" ] && [ "$where" != host-only ]; }; then
+        fail=$((fail + 1))
+        echo " bad row: want 8 tab-separated columns and an optional host-only"
+        continue
+    fi
+    rm -f "$logs"/*
+    asan_ran=""
+    for t in $tools; do
+        case $t in
+        helgrind) cell=$hg ;; drd) cell=$drd ;; tsan) cell=$ts ;;
+        asan) cell=$as ;; memcheck) cell=$mc ;; ubsan) cell=$ub ;;
+        esac
+        want=$(want_of "$cell")
+        case $want in
+        n/a)
+            printf ' %-18s' n/a
+            notes="$notes  n/a, $prog${args:+ $args} × $t:${cell#n/a:}"$'\n'
+            continue ;;
+        bad:*)
+            fail=$((fail + 1))
+            printf ' %-18s' "${want#bad: }"
+            continue ;;
+        esac
+        log=$logs/$t
+        why=""
+        case $t in
+        asan|ubsan)
+            # one run of the ASan+UBSan build serves both columns
+            log=$logs/asan
+            [ -n "$asan_ran" ] || { asan_why=$(run_tool asan "$prog" "$args" "$log"); asan_ran=1; }
+            why=$asan_why ;;
+        *) why=$(run_tool "$t" "$prog" "$args" "$log") ;;
+        esac
+        if [ -n "$why" ]; then got=$why; else got=$(classify "$t" "$log"); fi
+        if [ "$got" = "$want" ]; then
+            pass=$((pass + 1)); printf ' %-18s' "$got"
+        else
+            fail=$((fail + 1)); printf ' %-18s' "WANT $want GOT $got"
+        fi
+        if [ "$show" = "$t" ] && [ "$got" != clean ] && [ -e "$log" ]; then
+            echo; echo "---- $t report: $prog $args"
+            grep -v '^==[0-9]*== *$' "$log"
+        fi
+    done
+    echo
+done <"$manifest"
+printf '%s' "$notes"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
