@@ -24,40 +24,44 @@
 # One run decides a cell. The program's own exit status is ignored, except as a
 # tool reports it (a crash): a racy example may well break its invariants.
 #
-# The kinds, and the reports they are read from:
-#   kind          helgrind / DRD                      TSan                       ASan, LSan, UBSan; memcheck
-#   race          Possible data race during ...       WARNING: ThreadSanitizer:  -
-#                 / Conflicting load|store by thread  data race
-#   lock-order    Thread #N: lock order "..." violated  lock-order-inversion     -
-#   misuse        Thread #N: <API error> (dubious      unlock of an unlocked      -
-#                 signal, un-held mutex, locked mutex  mutex, double lock of a
-#                 destroyed, ...), Thread #N's call to mutex, destroy of a locked
-#                 ... failed, Thread #N unlocked ... / mutex, signal-unsafe call,
-#                 DRD: Probably a race condition:      read (un)lock of a write
-#                 condition variable ..., errors      locked mutex, use of an
-#                 naming a mutex, cond, rwlock,        invalid mutex, signal
-#                 semaphore or barrier                 handler spoils errno
-#   uaf           -                                   heap-use-after-free        heap-use-after-free; Invalid
-#                                                                                read|write, "inside a block ... free'd"
-#   double-free   -                                   -                          attempting double-free; Invalid
-#                                                                                free(), "inside a block ... free'd"
-#   invalid-free  -                                   -                          attempting free on address which
-#                                                                                was not malloc()-ed; any other Invalid free()
-#   overflow      -                                   -                          *-buffer-overflow|underflow; Invalid
-#                                                                                read|write "after|before a block"
-#   leak          -                                   thread leak                LeakSanitizer: detected memory
-#                                                                                leaks; "are definitely lost"
-#   ub            -                                   -                          runtime error: (the ubsan column)
-#   segv          Process terminating with default    ERROR: ThreadSanitizer:    SEGV on unknown address; memcheck:
-#                 action of signal 11                 SEGV on unknown address    signal 11, its Invalid read|write of
-#                                                                                an address "not stack'd, malloc'd ..."
-#   uninit        -                                   -                          memcheck: ... uninitialised ...
-#   other         an error the rows above do not      any other WARNING: or      any other ERROR: AddressSanitizer:
-#                 explain (ERROR SUMMARY's contexts   ERROR: ThreadSanitizer:    or LeakSanitizer:; memcheck as
-#                 outnumber the reports read)                                    helgrind; SIGBUS, SIGFPE, SIGILL
-#   error         the tool did not run: no ERROR SUMMARY, TSan failed or execve failed, a sanitizer's
-#                 CHECK failed, the binary missing, killed after $limit s. Always a failure.
-# `other` and `error` are never `clean`; `error` is never expected.
+# The kinds, and what each tool prints for them:
+#   race          helgrind "Possible data race during"; DRD "Conflicting load|store by
+#                 thread"; TSan "WARNING: ThreadSanitizer: data race"
+#   lock-order    helgrind "Thread #N: lock order \"...\" violated"; TSan "lock-order-inversion"
+#   misuse        helgrind "Thread #N: ..." ("pthread_cond_{signal,broadcast}: dubious:
+#                 associated lock is not held", "pthread_cond_{timed}wait called with un-held
+#                 mutex", "cond is associated with a different mutex", "pthread_mutex_destroy
+#                 of a locked mutex"), "Thread #N's call to ... failed", "Thread #N unlocked
+#                 a not-locked lock|an invalid lock"; DRD "Probably a race condition:
+#                 condition variable ... has been signaled but the associated mutex ... is
+#                 not locked", and its other errors naming a mutex, cond, rwlock, semaphore
+#                 or barrier ("... is not a mutex", "Mutex not locked", "Destroying locked
+#                 mutex", "Inconsistent association of condition variable and mutex"); TSan
+#                 "unlock of an unlocked mutex", "double lock of a mutex", "destroy of a
+#                 locked mutex", "signal-unsafe call", "read (un)lock of a write locked
+#                 mutex", "use of an invalid mutex", "signal handler spoils errno"
+#   uaf           ASan and TSan "heap-use-after-free"; memcheck "Invalid read|write" of an
+#                 address "inside a block of size N free'd"
+#   double-free   ASan "attempting double-free"; memcheck "Invalid free()" inside a block free'd
+#   invalid-free  ASan "attempting free on address which was not malloc()-ed"; memcheck any
+#                 other "Invalid free()" (inside a live block, on a stack)
+#   overflow      ASan "*-buffer-overflow|underflow"; memcheck "Invalid read|write" of an
+#                 address "N bytes after|before a block"
+#   leak          LeakSanitizer "detected memory leaks"; memcheck "are definitely lost";
+#                 TSan "thread leak"
+#   ub            UBSan "runtime error:" (the ubsan column; the asan column takes the rest)
+#   segv          ASan and TSan "SEGV on unknown address"; valgrind, any tool, "Process
+#                 terminating with default action of signal 11" (with memcheck's "Invalid
+#                 read|write" of an address "not stack'd, malloc'd or (recently) free'd")
+#   uninit        memcheck "... uninitialised ..." (a jump, a value, a system call's argument)
+#   other         a report none of the above explains: more contexts in valgrind's ERROR
+#                 SUMMARY than reports read, death by SIGILL, SIGBUS or SIGFPE under valgrind,
+#                 any other "WARNING: ThreadSanitizer:" or "ERROR: ThreadSanitizer:|
+#                 AddressSanitizer:|LeakSanitizer:"
+#   error         the tool did not run: no ERROR SUMMARY, TSan "failed", "CHECK failed" or
+#                 "execve failed", an ASan CHECK or LeakSanitizer fatal error, the binary
+#                 missing, killed after 300 s. Always a failure, never expected.
+# `other` and `error` are never `clean`.
 #
 # How each tool runs: helgrind and DRD with --fair-sched=yes (valgrind runs one
 # thread at a time; fair scheduling hands the CPU round in turn, so a thread
@@ -227,7 +231,7 @@ canonical() {
 
 # ---- running one tool -------------------------------------------------------------
 # run_tool TOOL PROGRAM ARGS LOG: runs it, its output in LOG; prints `error: why`
-# when it could not, nothing otherwise.
+# when it could not, nothing otherwise. Its stdin is not the manifest's.
 run_tool() {
     local tool=$1 prog=$2 args=$3 log=$4 bin rc
     bin=$(bin_dir "$tool")/$prog
@@ -236,19 +240,19 @@ run_tool() {
     helgrind|drd)
         # shellcheck disable=SC2086
         timeout -s KILL $limit valgrind --tool="$tool" --fair-sched=yes --log-file="$log" \
-            "$bin" $args >/dev/null 2>&1 ;;
+            "$bin" $args </dev/null >/dev/null 2>&1 ;;
     memcheck)
         # shellcheck disable=SC2086
         timeout -s KILL $limit valgrind --tool=memcheck --fair-sched=yes --leak-check=full \
             --show-leak-kinds=definite --errors-for-leak-kinds=definite --log-file="$log" \
-            "$bin" $args >/dev/null 2>&1 ;;
+            "$bin" $args </dev/null >/dev/null 2>&1 ;;
     tsan)
         # shellcheck disable=SC2086
-        TSAN_OPTIONS=halt_on_error=0 timeout -s KILL $limit $run "$bin" $args >"$log" 2>&1 ;;
+        TSAN_OPTIONS=halt_on_error=0 timeout -s KILL $limit $run "$bin" $args </dev/null >"$log" 2>&1 ;;
     asan|ubsan)
         # shellcheck disable=SC2086
         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-            timeout -s KILL $limit "$bin" $args >"$log" 2>&1 ;;
+            timeout -s KILL $limit "$bin" $args </dev/null >"$log" 2>&1 ;;
     esac
     rc=$?
     [ $rc -eq 137 ] && echo "error: killed after $limit s"
