@@ -15,6 +15,9 @@ echo -e "mode\tt_s\trss_kib" > rss.tsv
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
 for mode in bounded unbounded; do
     flag=; [ $mode = unbounded ] && flag=--unbounded
+    # made before the server starts, so that the port poll below never reads a
+    # file its shell has not created yet (under set -e that ended the script)
+    : >"rss-$mode.txt"
     "$bin/telem" --port 0 --seconds 4 --flush-ms 1000 --sink-us "$sink_us" $flag > "rss-$mode.txt" 2>&1 &
     pid=$! t0=$(now) port=
     for _ in $(seq 100); do
