@@ -6,6 +6,7 @@
 #   make check / check-ch01    tests, memcheck, TSan pass, program CLI checks
 #   make ARCH=aarch64|armhf    cross-build; `make check ARCH=aarch64` runs under qemu-user
 #   make report                every chapter's demo (quick profile) into build/report/index.md
+#   make figures               the README snapshots in chapters/*/figures/, from the last report
 #   make deps / deps-bench     install the Debian packages (as root), or print the command
 #   make format-check          clang-format on our C, C++ and headers; fails on a difference
 #
@@ -27,7 +28,7 @@ CHECK_DIRS := common bench $(CHAPTER_DIRS)
 
 SUBMAKE := $(MAKE) --no-print-directory ARCH=$(ARCH) SAN=$(SAN)
 
-.PHONY: all check report deps deps-bench help clean races helgrind bench plots format-check \
+.PHONY: all check report figures deps deps-bench help clean races helgrind bench plots format-check \
         $(IDS) $(addprefix check-,common bench $(IDS)) $(addprefix races-,$(IDS)) \
         $(addprefix helgrind-,$(IDS)) $(addprefix bench-,$(IDS)) bench-common \
         $(addprefix perf-,$(IDS)) $(addprefix asm-,$(IDS))
@@ -86,8 +87,12 @@ fuzz-%: deps
 	 $(SUBMAKE) -C $${d%/fuzz/*} fuzz-one TARGET=$* FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
 # ---- the report ----------------------------------------------------------------
+# It writes under build/ only; make figures then refreshes the committed
+# snapshots from its data, on purpose.
 report: deps deps-bench
 	@common/mk/report.sh $(foreach d,$(CHAPTER_DIRS),$(d))
+figures:
+	@status=0; for d in $(CHAPTER_DIRS); do $(SUBMAKE) -C $$d figures || status=1; done; exit $$status
 
 # ---- formatting -----------------------------------------------------------------------
 # Our C, C++ and headers against .clang-format (clang-format 14, from make deps).
@@ -106,7 +111,7 @@ deps-bench:
 	@common/mk/deps.sh bench
 
 help:
-	@echo "targets: all check report deps deps-bench races helgrind bench plots asm perf format-check clean help"
+	@echo "targets: all check report figures deps deps-bench races helgrind bench plots asm perf format-check clean help"
 	@echo "per chapter: <id> check-<id> races-<id> helgrind-<id> bench-<id> perf-<id> asm-<id> fuzz-<id>"
 	@echo "fuzzing: fuzz-<id> (a chapter's FUZZ_TARGETS), fuzz-<target> (one target); FUZZ_SECONDS=60"
 	@echo "  targets: $(FUZZ_NAMES)"
