@@ -68,8 +68,8 @@ check-run: all
 	@$(if $(RACES_TSV),$(if $(SAN)$(filter armhf,$(ARCH)),,$(call RT,races,runner) $(MAKE) --no-print-directory races;))
 	@$(foreach c,$(CROSS_CHECKS),\
 	  $(call RT,$(c),runner) env LAB_RUN='$(RUN)' LAB_EMULATED=$(EMULATED) LAB_SAN=$(SAN) $(check_$(c));)
-	@$(if $(ASAN_TESTS),$(if $(EMULATED)$(SAN),,$(MAKE) --no-print-directory SAN=asan \
-	  $(addprefix $(ASAN_B)/tests/,$(ASAN_TESTS)) >/dev/null && \
+	@$(if $(ASAN_TESTS),$(if $(EMULATED)$(SAN),,$(call RT,asan_tests,smoke) $(MAKE) \
+	  --no-print-directory SAN=asan $(addprefix $(ASAN_B)/tests/,$(ASAN_TESTS)); \
 	  $(foreach t,$(ASAN_TESTS),$(call RT,$(t),asan) $(ASAN_B)/tests/$(t);)))
 	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan check-tsan)
 
