@@ -6,11 +6,23 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "fcond.h"
+
+/* A place to sleep: the futex condition variable, or glibc's, woken by
+ * pthread_cond_signal or pthread_cond_broadcast (enum chan_wake). */
+struct waitq {
+    struct fcond fc;
+    pthread_cond_t pc;
+    size_t asleep; /* threads inside wait_on, for chan_state */
+};
 
 struct chan {
     pthread_mutex_t lock;       /* guards everything below */
-    pthread_cond_t not_empty;   /* signalled on send and on the last sender's drop */
-    pthread_cond_t not_full;    /* signalled on receive and on the receiver's drop */
+    enum chan_wake wake;        /* how threads sleep and are woken */
+    struct waitq not_empty;     /* woken on send and on the last sender's drop */
+    struct waitq not_full;      /* woken on receive and on the receiver's drop */
     size_t item_size, capacity; /* capacity 0: unbounded */
     unsigned char *buf;         /* a ring of `slots` items */
     size_t slots, head, len;
@@ -18,11 +30,62 @@ struct chan {
     bool receiver;
 };
 
+static void waitq_init(struct waitq *q)
+{
+    fcond_init(&q->fc);
+    pthread_cond_init(&q->pc, NULL);
+    q->asleep = 0;
+}
+
+/* Sleep on q; called with the lock held, which it releases while asleep. */
+static void wait_on(struct chan *c, struct waitq *q)
+{
+    q->asleep++;
+    if (c->wake == CHAN_WAKE_FUTEX)
+        fcond_wait(&q->fc, &c->lock);
+    else
+        pthread_cond_wait(&q->pc, &c->lock);
+    q->asleep--;
+}
+
+/* Wake one sleeper of q (all of them under CHAN_WAKE_COND_BROADCAST). */
+static void wake_one(struct chan *c, struct waitq *q)
+{
+    switch (c->wake) {
+    case CHAN_WAKE_FUTEX:
+        fcond_signal(&q->fc);
+        break;
+    case CHAN_WAKE_COND_SIGNAL:
+        pthread_cond_signal(&q->pc); /* may be lost: fcond.h */
+        break;
+    case CHAN_WAKE_COND_BROADCAST:
+        pthread_cond_broadcast(&q->pc);
+        break;
+    }
+}
+
+static void wake_all(struct chan *c, struct waitq *q)
+{
+    if (c->wake == CHAN_WAKE_FUTEX)
+        fcond_broadcast(&q->fc);
+    else
+        pthread_cond_broadcast(&q->pc);
+}
+
 struct chan *chan_create(size_t item_size, size_t capacity)
 {
+    return chan_create_wake(item_size, capacity, CHAN_WAKE_FUTEX);
+}
+
+struct chan *chan_create_wake(size_t item_size, size_t capacity, enum chan_wake wake)
+{
+    if (wake != CHAN_WAKE_FUTEX && wake != CHAN_WAKE_COND_SIGNAL &&
+        wake != CHAN_WAKE_COND_BROADCAST)
+        return NULL;
     struct chan *c = calloc(1, sizeof *c);
     if (c == NULL || item_size == 0)
         goto fail;
+    c->wake = wake;
     c->item_size = item_size;
     c->capacity = capacity;
     c->slots = capacity ? capacity : 16;
@@ -30,8 +93,8 @@ struct chan *chan_create(size_t item_size, size_t capacity)
     if (c->buf == NULL)
         goto fail;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->not_empty, NULL);
-    pthread_cond_init(&c->not_full, NULL);
+    waitq_init(&c->not_empty);
+    waitq_init(&c->not_full);
     c->senders = 1;
     c->receiver = true;
     return c;
@@ -45,8 +108,8 @@ fail:
 static void destroy(struct chan *c)
 {
     pthread_mutex_destroy(&c->lock);
-    pthread_cond_destroy(&c->not_empty);
-    pthread_cond_destroy(&c->not_full);
+    pthread_cond_destroy(&c->not_empty.pc);
+    pthread_cond_destroy(&c->not_full.pc);
     free(c->buf);
     free(c);
 }
@@ -63,7 +126,7 @@ void chan_drop_sender(struct chan *c)
     pthread_mutex_lock(&c->lock);
     bool last = --c->senders == 0, free_it = last && !c->receiver;
     if (last) /* a receiver waiting on an empty channel must learn it is over */
-        pthread_cond_broadcast(&c->not_empty);
+        wake_all(c, &c->not_empty);
     pthread_mutex_unlock(&c->lock);
     if (free_it)
         destroy(c);
@@ -74,7 +137,7 @@ void chan_drop_receiver(struct chan *c)
     pthread_mutex_lock(&c->lock);
     c->receiver = false;
     bool free_it = c->senders == 0;
-    pthread_cond_broadcast(&c->not_full); /* blocked senders must fail now */
+    wake_all(c, &c->not_full); /* blocked senders must fail now */
     pthread_mutex_unlock(&c->lock);
     if (free_it)
         destroy(c);
@@ -105,7 +168,7 @@ static int send_locked(struct chan *c, const void *item, bool block)
             break;
         if (!block)
             return -EAGAIN;
-        pthread_cond_wait(&c->not_full, &c->lock); /* re-checked: wakeups may be spurious */
+        wait_on(c, &c->not_full); /* re-checked: wakeups may be spurious */
     }
     if (c->len == c->slots) {
         int err = grow(c);
@@ -114,7 +177,7 @@ static int send_locked(struct chan *c, const void *item, bool block)
     }
     memcpy(c->buf + ((c->head + c->len) % c->slots) * c->item_size, item, c->item_size);
     c->len++;
-    pthread_cond_signal(&c->not_empty); /* one receiver: signal, not broadcast */
+    wake_one(c, &c->not_empty); /* one receiver: signal, not broadcast */
     return 0;
 }
 
@@ -125,12 +188,12 @@ static int recv_locked(struct chan *c, void *item, bool block)
             return -EPIPE;
         if (!block)
             return -EAGAIN;
-        pthread_cond_wait(&c->not_empty, &c->lock);
+        wait_on(c, &c->not_empty);
     }
     memcpy(item, c->buf + c->head * c->item_size, c->item_size);
     c->head = (c->head + 1) % c->slots;
     c->len--;
-    pthread_cond_signal(&c->not_full);
+    wake_one(c, &c->not_full);
     return 0;
 }
 
@@ -172,4 +235,35 @@ size_t chan_len(struct chan *c)
     size_t n = c->len;
     pthread_mutex_unlock(&c->lock);
     return n;
+}
+
+int chan_state(struct chan *c, struct chan_state *st, long timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    int err = pthread_mutex_timedlock(&c->lock, &until);
+    if (err)
+        return -err;
+    *st = (struct chan_state){.len = c->len,
+                              .capacity = c->capacity,
+                              .senders = c->senders,
+                              .receiver = c->receiver,
+                              .senders_asleep = c->not_full.asleep,
+                              .receivers_asleep = c->not_empty.asleep};
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
+void chan_wake_everyone(struct chan *c)
+{
+    pthread_mutex_lock(&c->lock);
+    wake_all(c, &c->not_empty);
+    wake_all(c, &c->not_full);
+    pthread_mutex_unlock(&c->lock);
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "chan.h"
 #include "env.h"
@@ -120,8 +121,55 @@ TEST(chan, bounded_senders_block_and_nothing_is_lost, .timeout = 60)
     chan_drop_receiver(f.c);
 }
 
-/* Property: any number of senders, any amounts, any capacity: the receiver gets
- * every item exactly once and each sender's items in the order sent. */
+TEST(chan, an_unknown_wake_is_refused)
+{
+    ASSERT_NULL(chan_create_wake(sizeof(int), 1, (enum chan_wake)3));
+    ASSERT_NULL(chan_create_wake(sizeof(int), 1, (enum chan_wake) - 1));
+}
+
+static void *one_blocked_send(size_t id, void *arg)
+{
+    (void)id;
+    int64_t v = 2;
+    return chan_send(arg, &v) == 0 ? NULL : "the send failed";
+}
+
+/* chan_state, the watchdog's view: a sender blocked on a full channel shows as
+ * asleep waiting for room; chan_wake_everyone wakes it without losing an item. */
+TEST(chan, state_shows_a_sender_asleep_on_a_full_channel, .timeout = 60)
+{
+    struct chan *c = chan_create(sizeof(int64_t), 1);
+    ASSERT_NOT_NULL(c);
+    int64_t v = 1, x;
+    ASSERT_EQ(chan_send(c, &v), 0);
+    struct lab_threads ts;
+    ASSERT_EQ(lab_threads_start(&ts, 1, one_blocked_send, c, 0), 0);
+    struct chan_state st;
+    do { /* until the sender is asleep: the test's timeout bounds it */
+        ASSERT_EQ(chan_state(c, &st, 1000), 0);
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    } while (st.senders_asleep == 0);
+    ASSERT_EQ(st.senders_asleep, 1);
+    ASSERT_EQ(st.receivers_asleep, 0);
+    ASSERT_EQ(st.len, 1);
+    ASSERT_EQ(st.capacity, 1);
+    ASSERT_EQ(st.senders, 1);
+    ASSERT(st.receiver);
+    chan_wake_everyone(c); /* woken with the channel still full: it must sleep again */
+    ASSERT_EQ(chan_recv(c, &x), 0);
+    ASSERT_EQ(x, 1);
+    ASSERT_NULL(lab_threads_join(&ts));
+    ASSERT_EQ(chan_recv(c, &x), 0);
+    ASSERT_EQ(x, 2, "the woken sender's item arrives once");
+    ASSERT_EQ(chan_try_recv(c, &x), -EAGAIN);
+    ASSERT_EQ(chan_state(c, &st, 1000), 0);
+    ASSERT_EQ(st.senders_asleep, 0);
+    chan_drop_sender(c);
+    chan_drop_receiver(c);
+}
+
+/* Property: any number of senders, any amounts, any capacity, any wake: the
+ * receiver gets every item exactly once and each sender's items in the order sent. */
 struct run {
     struct chan *c;
     int counts[4];
@@ -144,13 +192,16 @@ static enum prop_result delivers_everything_in_order(struct prop_source *s, void
     (void)env;
     int senders = (int)prop_int(s, 1, 4);
     size_t capacity = prop_size(s, 8); /* 0: unbounded */
-    struct run r = {chan_create(sizeof(int64_t), capacity), {0}};
+    static const enum chan_wake wakes[] = {CHAN_WAKE_FUTEX, CHAN_WAKE_COND_SIGNAL,
+                                           CHAN_WAKE_COND_BROADCAST};
+    int wake = (int)prop_int(s, 0, 2);
+    struct run r = {chan_create_wake(sizeof(int64_t), capacity, wakes[wake]), {0}};
     if (r.c == NULL)
         return PROP_DISCARD;
     for (int i = 0; i < senders; i++)
         r.counts[i] = (int)prop_int(s, 0, 200);
-    prop_log(s, "%d senders, capacity %zu, sending %d %d %d %d", senders, capacity, r.counts[0],
-             r.counts[1], r.counts[2], r.counts[3]);
+    prop_log(s, "%d senders, capacity %zu, wake %d, sending %d %d %d %d", senders, capacity, wake,
+             r.counts[0], r.counts[1], r.counts[2], r.counts[3]);
     for (int i = 1; i < senders; i++)
         chan_clone_sender(r.c);
     struct lab_threads ts;
