@@ -21,11 +21,13 @@ struct telem_point {
 };
 
 /* Parses one datagram, "name value [ignored...]": valid UTF-8, a name of at
- * most TELEM_NAME_MAX bytes with no control characters (no NUL), a value of
- * decimal digits (an optional '+') that fits in 32 bits. Returns 0, or a
- * negative errno: -EILSEQ not UTF-8, -EINVAL no name, a control character in
- * it, or a value that is not digits, -ERANGE value over 4294967295,
- * -ENAMETOOLONG name too long, -EMSGSIZE datagram too long. */
+ * most TELEM_NAME_MAX bytes with no control characters (C0, DEL, and C1:
+ * U+0080..U+009F; no NUL), a value of decimal digits (an optional '+') that
+ * fits in 32 bits. Names are UTF-8 text, so a raw byte 0x80..0x9F is not a C1
+ * character but invalid UTF-8. Returns 0, or a negative errno: -EILSEQ not
+ * UTF-8, -EINVAL no name, a control character in it, or a value that is not
+ * digits, -ERANGE value over 4294967295, -ENAMETOOLONG name too long,
+ * -EMSGSIZE datagram too long. */
 int telem_parse(const uint8_t *buf, size_t len, struct telem_point *out);
 
 /* Whether buf[0..len) is well-formed UTF-8 (no overlongs, no surrogates,

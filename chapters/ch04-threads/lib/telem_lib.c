@@ -68,6 +68,10 @@ int telem_parse(const uint8_t *buf, size_t len, struct telem_point *out)
          * "N\0\0\0 7" was stored as "N"); no control characters at all. */
         if (buf[i] < 0x20 || buf[i] == 0x7f)
             return -EINVAL;
+        /* C1 controls, U+0080..U+009F, are 0xc2 0x80..0x9f in UTF-8 (the text
+         * is valid UTF-8 here, so 0xc2 starts a character): NEL, CSI... */
+        if (buf[i] == 0xc2 && i + 1 < len && buf[i + 1] <= 0x9f)
+            return -EINVAL;
         i++;
     }
     size_t name_len = i - name_start;

@@ -55,6 +55,23 @@ TEST(telem, refuses_control_characters_in_names)
     ASSERT_EQ(telem_parse(bell, sizeof bell, &p), -EINVAL);
 }
 
+/* C1 controls (U+0080..U+009F: NEL, CSI, ...) are control characters too; as
+ * UTF-8 they are 0xc2 0x80..0x9f. Names are UTF-8 text: a raw byte 0x80..0x9f
+ * is not a C1 character there but invalid UTF-8. */
+TEST(telem, refuses_c1_control_characters_in_names)
+{
+    struct telem_point p;
+    for (unsigned c = 0x80; c <= 0x9f; c++) {
+        const uint8_t encoded[] = {'a', 0xc2, (uint8_t)c, 'b', ' ', '1'};
+        ASSERT_EQ(telem_parse(encoded, sizeof encoded, &p), -EINVAL, "U+%04X", c);
+        const uint8_t raw[] = {'a', (uint8_t)c, ' ', '1'};
+        ASSERT_EQ(telem_parse(raw, sizeof raw, &p), -EILSEQ, "raw byte 0x%02x", c);
+    }
+    /* "\302\240" is U+00A0, the first character after C1: no control */
+    ASSERT_EQ(parse("a\302\240b 1", &p), 0);
+    ASSERT_STR_EQ(p.name, "a\302\240b");
+}
+
 TEST(telem, refuses_bad_utf8_and_oversized_datagrams)
 {
     struct telem_point p;

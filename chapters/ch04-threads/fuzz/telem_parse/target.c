@@ -1,8 +1,9 @@
 /*
  * telem_parse - the telemetry server's datagram parser (chapters/ch04-threads)
  * on raw bytes. It must never crash, and what it accepts must really be
- * "name value": a UTF-8 name without whitespace and a value of digits that fits
- * in 32 bits. Any other acceptance aborts, which the fuzzer records as a crash.
+ * "name value": a UTF-8 name without whitespace or control characters and a
+ * value of digits that fits in 32 bits. Any other acceptance aborts, which the
+ * fuzzer records as a crash.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (name_len == 0 || i + name_len > size || memcmp(data + i, p.name, name_len) != 0 ||
         !telem_utf8_valid(data, size))
         abort();
+    for (size_t k = 0; k < name_len; k++) {
+        uint8_t c = (uint8_t)p.name[k];
+        if (c < 0x20 || c == 0x7f || (c == 0xc2 && (uint8_t)p.name[k + 1] < 0xa0))
+            abort(); /* a C0, DEL or C1 (U+0080..U+009F) control in an accepted name */
+    }
     i += name_len;
     while (i < size && is_space(data[i]))
         i++;
