@@ -6,7 +6,10 @@
  *                 -> high filter (value >= limit) -> CMA egress   (moving average)
  *
  * Time is a pulse: the main thread sends a Flush down both filter channels once
- * a second, and each egress prints what changed since its last report. Unlike
+ * a second, and each egress prints what changed since its last report. At the
+ * stop, ingest stops first (after reading what the socket still holds); the
+ * channels then close stage by stage, and each egress reports what it has not
+ * reported yet: a point accepted just before the stop is still in a report. Unlike
  * the book's version it has back-pressure and does not crash on bad input:
  *   - the channels are bounded (--capacity); when one is full the datagram is
  *     dropped and counted, which is what UDP would do anyway (--unbounded
@@ -25,7 +28,7 @@
  * and the difference between bounded and unbounded channels shows in memory.
  *
  * --port 0 picks a free port and prints it. It runs for --seconds (default 10;
- * 0 runs until SIGINT or SIGTERM), then flushes, reports and exits.
+ * 0 runs until SIGINT or SIGTERM), then stops ingest, reports and exits.
  */
 #include "telem.h"
 
@@ -80,13 +83,21 @@ static void send_or_count(struct server *s, struct chan *c, const struct event *
         atomic_fetch_add_explicit(&s->dropped_full, 1, memory_order_relaxed);
 }
 
+/* Datagrams read after the stop, at most: what the socket holds then (a few
+ * thousand at most with Linux's default buffer), but not a flood that goes on. */
+enum { DRAIN_MAX = 1 << 16 };
+
 static void ingest(struct server *s)
 {
     static uint8_t buf[TELEM_DATAGRAM_MAX + 1]; /* one ingest thread */
-    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-        ssize_t n = recv(s->sock, buf, sizeof buf, 0);
+    for (unsigned drained = 0; drained < DRAIN_MAX;) {
+        bool stopping = atomic_load_explicit(&s->stop, memory_order_relaxed);
+        ssize_t n = recv(s->sock, buf, sizeof buf, stopping ? MSG_DONTWAIT : 0);
+        if (n < 0 && stopping)
+            break; /* nothing left in the socket */
         if (n < 0)
             continue; /* the receive timeout: look at stop again */
+        drained += stopping;
         atomic_fetch_add_explicit(&s->datagrams, 1, memory_order_relaxed);
         struct event e = {.kind = EV_POINT};
         int rc = telem_parse(buf, (size_t)n, &e.p);
@@ -128,6 +139,18 @@ static void sink(const struct server *s, unsigned *points)
               NULL);
 }
 
+static void ckms_report(const struct server *s, const struct ckms_entry *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        static const double qs[] = {0, 0.25, 0.5, 0.75, 0.9, 0.99};
+        for (size_t k = 0; k < 6; k++)
+            fprintf(s->cfg.out, "[CKMS] %s %g:%g\n", t[i].name, qs[k], ckms_query(&t[i].q, qs[k]));
+    }
+    fflush(s->cfg.out);
+}
+
+/* Reports at each flush, and once more when the channel closes: the points that
+ * came after the last flush. */
 static void ckms_egress(struct server *s)
 {
     static struct ckms_entry t[MAX_NAMES];
@@ -137,13 +160,8 @@ static void ckms_egress(struct server *s)
     struct event e;
     while (chan_recv(s->ckms_in, &e) == 0) {
         if (e.kind == EV_FLUSH) {
-            for (size_t i = 0; fresh && i < n; i++) {
-                static const double qs[] = {0, 0.25, 0.5, 0.75, 0.9, 0.99};
-                for (size_t k = 0; k < 6; k++)
-                    fprintf(s->cfg.out, "[CKMS] %s %g:%g\n", t[i].name, qs[k],
-                            ckms_query(&t[i].q, qs[k]));
-            }
-            fflush(s->cfg.out);
+            if (fresh)
+                ckms_report(s, t, n);
             fresh = false;
             continue;
         }
@@ -160,9 +178,18 @@ static void ckms_egress(struct server *s)
         sink(s, &points);
         fresh = true;
     }
+    if (fresh)
+        ckms_report(s, t, n);
     for (size_t i = 0; i < n; i++)
         ckms_free(&t[i].q);
     chan_drop_receiver(s->ckms_in);
+}
+
+static void cma_report(const struct server *s, const struct cma_entry *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(s->cfg.out, "[CMA] %s %g\n", t[i].name, t[i].m.mean);
+    fflush(s->cfg.out);
 }
 
 static void cma_egress(struct server *s)
@@ -174,9 +201,8 @@ static void cma_egress(struct server *s)
     struct event e;
     while (chan_recv(s->cma_in, &e) == 0) {
         if (e.kind == EV_FLUSH) {
-            for (size_t i = 0; fresh && i < n; i++)
-                fprintf(s->cfg.out, "[CMA] %s %g\n", t[i].name, t[i].m.mean);
-            fflush(s->cfg.out);
+            if (fresh)
+                cma_report(s, t, n);
             fresh = false;
             continue;
         }
@@ -193,6 +219,8 @@ static void cma_egress(struct server *s)
         sink(s, &points);
         fresh = true;
     }
+    if (fresh)
+        cma_report(s, t, n);
     chan_drop_receiver(s->cma_in);
 }
 
@@ -251,19 +279,28 @@ int telem_serve(const struct telem_config *cfg, int fd, _Atomic bool *stop,
     s.cma_in = chan_create(sizeof(struct event), cap);
     if (!s.low || !s.high || !s.ckms_in || !s.cma_in)
         return -ENOMEM; /* (a leak on this path only; the process is about to exit) */
+    /* This thread sends the pulse: a sender of both filter channels beside ingest. */
+    chan_clone_sender(s.low);
+    chan_clone_sender(s.high);
     struct lab_threads ts;
     if (lab_threads_start(&ts, 5, stage, &s, 0) != 0)
         return -EAGAIN;
-    /* The flush pulse, until told to stop; then one last flush. */
-    uint64_t next = lab_now_ns();
-    do {
-        next += (uint64_t)cfg->flush_ms * 1000000u;
+    /* The flush pulse, until told to stop. */
+    for (uint64_t next = lab_now_ns() + (uint64_t)cfg->flush_ms * 1000000u;;
+         next += (uint64_t)cfg->flush_ms * 1000000u) {
         while (lab_now_ns() < next && !atomic_load(stop))
             nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+        if (atomic_load(stop))
+            break;
         struct event flush = {.kind = EV_FLUSH};
         chan_send(s.low, &flush);
         chan_send(s.high, &flush);
-    } while (!atomic_load(stop));
+    }
+    /* Then stop ingest; the filters and egresses end when their channels close
+     * behind it, each egress with a last report. (The book flushed first and
+     * stopped ingest after: what came in between was counted, never reported.) */
+    chan_drop_sender(s.low);
+    chan_drop_sender(s.high);
     atomic_store(&s.stop, true);
     lab_threads_join(&ts);
     *counts = (struct telem_counts){atomic_load(&s.datagrams), atomic_load(&s.accepted),
