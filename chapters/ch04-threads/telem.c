@@ -15,10 +15,13 @@
  *     dropped and counted, which is what UDP would do anyway (--unbounded
  *     keeps the book's unbounded channels, to watch memory grow under a flood);
  *   - a malformed, oversized or non-UTF-8 datagram is counted and skipped with
- *     one log line; what was accepted before is not lost.
+ *     one log line; what was accepted before is not lost;
+ *   - each summary keeps up to --max-names names (4096); the points of more
+ *     names are dropped and counted. The last line accounts for every point:
+ *     accepted + at the limit (due to both summaries) = reported + dropped.
  *
  *   telem [--port N] [--seconds S] [--flush-ms N] [--limit N] [--capacity N] [--unbounded]
- *         [--sink-us N] [--feed N [--seed N]]
+ *         [--max-names N] [--sink-us N] [--feed N [--seed N]]
  *
  * --feed N starts a sender thread in the same process that sends N random
  * points to the server's own port (telem_send's stream): the whole pipeline
@@ -35,6 +38,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,31 +60,134 @@ struct event {
     struct telem_point p;
 };
 
-/* Per name statistics, in small linear tables: a handful of names is the use. */
-enum { MAX_NAMES = 64 };
+/* ---- each egress's summaries, by name ---------------------------------------------------- */
 
-struct ckms_entry {
-    char name[TELEM_NAME_MAX + 1];
-    struct ckms q;
-};
-struct cma_entry {
-    char name[TELEM_NAME_MAX + 1];
-    struct cma m;
+struct summary {
+    char *name;
+    bool fresh;    /* changed since its last report */
+    struct ckms q; /* the CKMS egress's */
+    struct cma m;  /* the CMA egress's */
 };
 
+/* An egress's summaries: an array in order of arrival (the order of the report)
+ * and an open-addressing index into it, each doubling as it fills, up to
+ * --max-names names. */
+struct summaries {
+    struct summary *v;
+    size_t len, cap;
+    uint32_t *slot;   /* 1 + an index into v; 0: empty */
+    size_t nslots;    /* a power of two, at least twice len */
+    uint64_t refused; /* points of new names past --max-names */
+};
+
+static uint64_t name_hash(const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (; *name; name++)
+        h = (h ^ (uint8_t)*name) * 0x100000001b3u;
+    return h;
+}
+
+static void summaries_place(struct summaries *t, size_t i)
+{
+    size_t k = name_hash(t->v[i].name) & (t->nslots - 1);
+    while (t->slot[k] != 0)
+        k = (k + 1) & (t->nslots - 1);
+    t->slot[k] = (uint32_t)(i + 1);
+}
+
+/* Room for one more name: 0 or -ENOMEM. */
+static int summaries_reserve(struct summaries *t)
+{
+    if (t->len == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        struct summary *v = realloc(t->v, cap * sizeof *v);
+        if (v == NULL)
+            return -ENOMEM;
+        t->v = v;
+        t->cap = cap;
+    }
+    if (2 * (t->len + 1) > t->nslots) {
+        size_t n = t->nslots ? 2 * t->nslots : 32;
+        uint32_t *slot = calloc(n, sizeof *slot);
+        if (slot == NULL)
+            return -ENOMEM;
+        free(t->slot);
+        t->slot = slot;
+        t->nslots = n;
+        for (size_t i = 0; i < t->len; i++)
+            summaries_place(t, i);
+    }
+    return 0;
+}
+
+/* The summary of name, added if new: 0, -ENOSPC when max names are there
+ * already, -ENOMEM. */
+static int summaries_get(struct summaries *t, const char *name, size_t max, struct summary **out)
+{
+    size_t mask = t->nslots - 1;
+    for (size_t k = name_hash(name) & mask; t->nslots > 0 && t->slot[k] != 0; k = (k + 1) & mask) {
+        if (strcmp(t->v[t->slot[k] - 1].name, name) == 0) {
+            *out = &t->v[t->slot[k] - 1];
+            return 0;
+        }
+    }
+    if (t->len >= max)
+        return -ENOSPC;
+    char *copy = strdup(name);
+    if (copy == NULL || summaries_reserve(t) != 0) {
+        free(copy);
+        return -ENOMEM;
+    }
+    t->v[t->len] = (struct summary){.name = copy};
+    ckms_init(&t->v[t->len].q, 0.01); /* the book's epsilon (the CMA egress leaves it empty) */
+    summaries_place(t, t->len);
+    *out = &t->v[t->len++];
+    return 0;
+}
+
+static void summaries_free(struct summaries *t)
+{
+    for (size_t i = 0; i < t->len; i++) {
+        free(t->v[i].name);
+        ckms_free(&t->v[i].q);
+    }
+    free(t->v);
+    free(t->slot);
+    *t = (struct summaries){0};
+}
+
+/* ---- the server ------------------------------------------------------------------------ */
+
+/* Everything a server has lives here, none of it static: two servers can run
+ * in one process. */
 struct server {
     struct telem_config cfg;
     int sock;
     struct chan *low, *high, *ckms_in, *cma_in;
     _Atomic bool stop;
-    _Atomic uint64_t datagrams, accepted, malformed, dropped_full;
+    _Atomic uint64_t datagrams, accepted, malformed, at_limit, reported;
+    _Atomic uint64_t dropped_full, dropped_names, dropped_nomem;
+    uint8_t datagram[TELEM_DATAGRAM_MAX + 1]; /* ingest's receive buffer */
+    struct summaries ckms, cma;               /* each egress's own */
+    /* One report at a time on cfg.out: each is one block, and the race
+     * detectors see the lock (glibc's own, inside stdio, they do not). */
+    pthread_mutex_t out_lock;
 };
 
-static void send_or_count(struct server *s, struct chan *c, const struct event *e)
+/* Relaxed: a tally, read once the threads are joined. */
+static void count(_Atomic uint64_t *n)
+{
+    atomic_fetch_add_explicit(n, 1, memory_order_relaxed);
+}
+
+/* Sends a point on, or counts it as dropped when a bounded channel is full and
+ * the point was due on that side (a point the filter would pass over is no loss). */
+static void send_or_count(struct server *s, struct chan *c, const struct event *e, bool due)
 {
     int rc = s->cfg.unbounded || e->kind == EV_FLUSH ? chan_send(c, e) : chan_try_send(c, e);
-    if (rc == -EAGAIN)
-        atomic_fetch_add_explicit(&s->dropped_full, 1, memory_order_relaxed);
+    if (rc == -EAGAIN && due)
+        count(&s->dropped_full);
 }
 
 /* Datagrams read after the stop, at most: what the socket holds then (a few
@@ -89,26 +196,29 @@ enum { DRAIN_MAX = 1 << 16 };
 
 static void ingest(struct server *s)
 {
-    static uint8_t buf[TELEM_DATAGRAM_MAX + 1]; /* one ingest thread */
+    uint8_t *buf = s->datagram;
     for (unsigned drained = 0; drained < DRAIN_MAX;) {
         bool stopping = atomic_load_explicit(&s->stop, memory_order_relaxed);
-        ssize_t n = recv(s->sock, buf, sizeof buf, stopping ? MSG_DONTWAIT : 0);
+        ssize_t n = recv(s->sock, buf, sizeof s->datagram, stopping ? MSG_DONTWAIT : 0);
         if (n < 0 && stopping)
             break; /* nothing left in the socket */
         if (n < 0)
             continue; /* the receive timeout: look at stop again */
         drained += stopping;
-        atomic_fetch_add_explicit(&s->datagrams, 1, memory_order_relaxed);
+        count(&s->datagrams);
         struct event e = {.kind = EV_POINT};
         int rc = telem_parse(buf, (size_t)n, &e.p);
         if (rc != 0) {
-            atomic_fetch_add_explicit(&s->malformed, 1, memory_order_relaxed);
+            count(&s->malformed);
             fprintf(stderr, "telem: dropped a datagram of %zd bytes: %s\n", n, strerror(-rc));
             continue;
         }
-        atomic_fetch_add_explicit(&s->accepted, 1, memory_order_relaxed);
-        send_or_count(s, s->low, &e);
-        send_or_count(s, s->high, &e);
+        count(&s->accepted);
+        bool low = e.p.value <= s->cfg.limit, high = e.p.value >= s->cfg.limit;
+        if (low && high)
+            count(&s->at_limit);
+        send_or_count(s, s->low, &e, low);
+        send_or_count(s, s->high, &e, high);
     }
     chan_drop_sender(s->low);
     chan_drop_sender(s->high);
@@ -121,7 +231,7 @@ static void filter(struct server *s, struct chan *in, struct chan *out, bool low
     struct event e;
     while (chan_recv(in, &e) == 0) {
         if (e.kind == EV_FLUSH || (low ? e.p.value <= s->cfg.limit : e.p.value >= s->cfg.limit))
-            send_or_count(s, out, &e);
+            send_or_count(s, out, &e, true);
     }
     chan_drop_receiver(in);
     chan_drop_sender(out);
@@ -139,88 +249,99 @@ static void sink(const struct server *s, unsigned *points)
               NULL);
 }
 
-static void ckms_report(const struct server *s, const struct ckms_entry *t, size_t n)
+/* The summary of a point's name, or NULL with the point counted as dropped: a
+ * new name past --max-names (said once per egress), or no memory. */
+static struct summary *summary_of(struct server *s, struct summaries *t, const char *name,
+                                  const char *egress)
 {
-    for (size_t i = 0; i < n; i++) {
-        static const double qs[] = {0, 0.25, 0.5, 0.75, 0.9, 0.99};
-        for (size_t k = 0; k < 6; k++)
-            fprintf(s->cfg.out, "[CKMS] %s %g:%g\n", t[i].name, qs[k], ckms_query(&t[i].q, qs[k]));
+    struct summary *m;
+    int rc = summaries_get(t, name, s->cfg.max_names, &m);
+    if (rc == 0)
+        return m;
+    if (rc == -ENOMEM) {
+        count(&s->dropped_nomem);
+        return NULL;
     }
-    fflush(s->cfg.out);
+    count(&s->dropped_names);
+    if (t->refused++ == 0)
+        fprintf(stderr,
+                "telem: %s has %zu names (--max-names): dropping the points of new ones, "
+                "first '%s'\n",
+                egress, s->cfg.max_names, name);
+    return NULL;
 }
 
-/* Reports at each flush, and once more when the channel closes: the points that
- * came after the last flush. */
+static void ckms_report(struct server *s)
+{
+    pthread_mutex_lock(&s->out_lock);
+    for (size_t i = 0; i < s->ckms.len; i++) {
+        struct summary *m = &s->ckms.v[i];
+        static const double qs[] = {0, 0.25, 0.5, 0.75, 0.9, 0.99};
+        for (size_t k = 0; m->fresh && k < 6; k++)
+            fprintf(s->cfg.out, "[CKMS] %s %g:%g\n", m->name, qs[k], ckms_query(&m->q, qs[k]));
+        m->fresh = false;
+    }
+    fflush(s->cfg.out);
+    pthread_mutex_unlock(&s->out_lock);
+}
+
+/* Reports the names that changed at each flush, and once more when the channel
+ * closes: the points that came after the last flush. */
 static void ckms_egress(struct server *s)
 {
-    static struct ckms_entry t[MAX_NAMES];
-    size_t n = 0;
     unsigned points = 0;
-    bool fresh = false;
     struct event e;
     while (chan_recv(s->ckms_in, &e) == 0) {
         if (e.kind == EV_FLUSH) {
-            if (fresh)
-                ckms_report(s, t, n);
-            fresh = false;
+            ckms_report(s);
             continue;
         }
-        size_t i = 0;
-        while (i < n && strcmp(t[i].name, e.p.name) != 0)
-            i++;
-        if (i == n) {
-            if (n == MAX_NAMES)
-                continue;
-            snprintf(t[n].name, sizeof t[n].name, "%s", e.p.name);
-            ckms_init(&t[n++].q, 0.01);
+        struct summary *m = summary_of(s, &s->ckms, e.p.name, "CKMS");
+        if (m == NULL)
+            continue;
+        if (ckms_insert(&m->q, e.p.value) != 0) {
+            count(&s->dropped_nomem);
+            continue;
         }
-        ckms_insert(&t[i].q, e.p.value);
+        count(&s->reported);
+        m->fresh = true;
         sink(s, &points);
-        fresh = true;
     }
-    if (fresh)
-        ckms_report(s, t, n);
-    for (size_t i = 0; i < n; i++)
-        ckms_free(&t[i].q);
+    ckms_report(s);
     chan_drop_receiver(s->ckms_in);
 }
 
-static void cma_report(const struct server *s, const struct cma_entry *t, size_t n)
+static void cma_report(struct server *s)
 {
-    for (size_t i = 0; i < n; i++)
-        fprintf(s->cfg.out, "[CMA] %s %g\n", t[i].name, t[i].m.mean);
+    pthread_mutex_lock(&s->out_lock);
+    for (size_t i = 0; i < s->cma.len; i++) {
+        struct summary *m = &s->cma.v[i];
+        if (m->fresh)
+            fprintf(s->cfg.out, "[CMA] %s %g\n", m->name, m->m.mean);
+        m->fresh = false;
+    }
     fflush(s->cfg.out);
+    pthread_mutex_unlock(&s->out_lock);
 }
 
 static void cma_egress(struct server *s)
 {
-    static struct cma_entry t[MAX_NAMES];
-    size_t n = 0;
     unsigned points = 0;
-    bool fresh = false;
     struct event e;
     while (chan_recv(s->cma_in, &e) == 0) {
         if (e.kind == EV_FLUSH) {
-            if (fresh)
-                cma_report(s, t, n);
-            fresh = false;
+            cma_report(s);
             continue;
         }
-        size_t i = 0;
-        while (i < n && strcmp(t[i].name, e.p.name) != 0)
-            i++;
-        if (i == n) {
-            if (n == MAX_NAMES)
-                continue;
-            snprintf(t[n].name, sizeof t[n].name, "%s", e.p.name);
-            t[n++].m = (struct cma){0};
-        }
-        cma_add(&t[i].m, e.p.value);
+        struct summary *m = summary_of(s, &s->cma, e.p.name, "CMA");
+        if (m == NULL)
+            continue;
+        cma_add(&m->m, e.p.value);
+        count(&s->reported);
+        m->fresh = true;
         sink(s, &points);
-        fresh = true;
     }
-    if (fresh)
-        cma_report(s, t, n);
+    cma_report(s);
     chan_drop_receiver(s->cma_in);
 }
 
@@ -273,6 +394,9 @@ int telem_serve(const struct telem_config *cfg, int fd, _Atomic bool *stop,
 {
     size_t cap = cfg->unbounded ? 0 : cfg->capacity;
     struct server s = {.cfg = *cfg, .sock = fd};
+    if (s.cfg.max_names == 0)
+        s.cfg.max_names = TELEM_MAX_NAMES_DEFAULT;
+    pthread_mutex_init(&s.out_lock, NULL);
     s.low = chan_create(sizeof(struct event), cap);
     s.high = chan_create(sizeof(struct event), cap);
     s.ckms_in = chan_create(sizeof(struct event), cap);
@@ -297,14 +421,25 @@ int telem_serve(const struct telem_config *cfg, int fd, _Atomic bool *stop,
         chan_send(s.high, &flush);
     }
     /* Then stop ingest; the filters and egresses end when their channels close
-     * behind it, each egress with a last report. (The book flushed first and
-     * stopped ingest after: what came in between was counted, never reported.) */
+     * behind it, each egress with a last report. (A last flush and then the stop
+     * of ingest lost what came in between: counted, never reported.) */
     chan_drop_sender(s.low);
     chan_drop_sender(s.high);
     atomic_store(&s.stop, true);
     lab_threads_join(&ts);
-    *counts = (struct telem_counts){atomic_load(&s.datagrams), atomic_load(&s.accepted),
-                                    atomic_load(&s.malformed), atomic_load(&s.dropped_full)};
+    summaries_free(&s.ckms);
+    summaries_free(&s.cma);
+    pthread_mutex_destroy(&s.out_lock);
+    *counts = (struct telem_counts){
+        .datagrams = atomic_load(&s.datagrams),
+        .accepted = atomic_load(&s.accepted),
+        .malformed = atomic_load(&s.malformed),
+        .at_limit = atomic_load(&s.at_limit),
+        .reported = atomic_load(&s.reported),
+        .dropped_full = atomic_load(&s.dropped_full),
+        .dropped_names = atomic_load(&s.dropped_names),
+        .dropped_nomem = atomic_load(&s.dropped_nomem),
+    };
     return 0;
 }
 
@@ -333,7 +468,8 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-    long port = 1990, flush_ms = 1000, capacity = 1024, sink_us = 0;
+    long port = 1990, flush_ms = 1000, capacity = 1024, sink_us = 0,
+         max_names = TELEM_MAX_NAMES_DEFAULT;
     double seconds = 10;
     uint64_t limit = 100, feed = 0, seed = 1;
     bool unbounded = false;
@@ -344,6 +480,8 @@ int main(int argc, char **argv)
         CLI_U64("limit", &limit, "N", "filter limit: <= to CKMS, >= to CMA"),
         CLI_LONG("capacity", &capacity, "N", "capacity of each channel", 1, 1 << 24),
         CLI_FLAG("unbounded", &unbounded, "the book's unbounded channels (no back-pressure)"),
+        CLI_LONG("max-names", &max_names, "N",
+                 "names each summary keeps; points of more are dropped", 1, 1 << 24),
         CLI_LONG("sink-us", &sink_us, "N", "a slow downstream: microseconds per point", 0, 1000000),
         CLI_U64("feed", &feed, "N", "send N random points to itself from a thread"),
         CLI_U64("seed", &seed, "N", "random seed of --feed"),
@@ -365,8 +503,9 @@ int main(int argc, char **argv)
     fflush(stdout);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    struct telem_config cfg = {stdout,    (uint32_t)limit,    (size_t)capacity,
-                               unbounded, (unsigned)flush_ms, (unsigned)sink_us};
+    struct telem_config cfg = {stdout,           (uint32_t)limit,    (size_t)capacity,
+                               unbounded,        (unsigned)flush_ms, (unsigned)sink_us,
+                               (size_t)max_names};
     if (seconds > 0) {
         /* Whole seconds: the alarm's resolution. */
         struct sigaction sa = {.sa_handler = on_signal};
@@ -387,9 +526,15 @@ int main(int argc, char **argv)
     if (feed > 0)
         printf("telem: fed %llu datagrams to itself%s%s\n", (unsigned long long)f.sent,
                f.rc != 0 ? ", then " : "", f.rc != 0 ? strerror(-f.rc) : "");
-    printf("telem: %llu datagrams, %llu accepted, %llu malformed, %llu dropped on full channels\n",
-           (unsigned long long)n.datagrams, (unsigned long long)n.accepted,
-           (unsigned long long)n.malformed, (unsigned long long)n.dropped_full);
+    printf("telem: %llu datagrams, %llu malformed, %llu accepted + %llu at the limit (to both "
+           "summaries) = %llu reported + %llu dropped on full channels + %llu dropped over "
+           "--max-names + %llu dropped out of memory\n",
+           (unsigned long long)n.datagrams, (unsigned long long)n.malformed,
+           (unsigned long long)n.accepted, (unsigned long long)n.at_limit,
+           (unsigned long long)n.reported, (unsigned long long)n.dropped_full,
+           (unsigned long long)n.dropped_names, (unsigned long long)n.dropped_nomem);
+    if (!telem_counts_balance(&n))
+        die("points lost without a count: accepted + at the limit != reported + dropped");
     return 0;
 }
 #endif

@@ -77,11 +77,29 @@ struct telem_config {
     bool unbounded;    /* the book's unbounded channels instead */
     unsigned flush_ms; /* between reports */
     unsigned sink_us;  /* a slow downstream: each egress spends this long per point */
+    size_t max_names;  /* names each summary keeps (0: TELEM_MAX_NAMES_DEFAULT) */
 };
 
+#define TELEM_MAX_NAMES_DEFAULT 4096
+
+/* What became of every datagram. A point is due to one summary, or to both
+ * when its value equals the limit; each is reported or dropped for a reason. */
 struct telem_counts {
-    uint64_t datagrams, accepted, malformed, dropped_full;
+    uint64_t datagrams, accepted, malformed;
+    uint64_t at_limit;      /* accepted points equal to the limit: due to both summaries */
+    uint64_t reported;      /* added to a summary, so in its next report */
+    uint64_t dropped_full;  /* a bounded channel on the way was full */
+    uint64_t dropped_names; /* a new name when the summary had max_names already */
+    uint64_t dropped_nomem; /* no memory for a new name or a summary's growth */
 };
+
+/* Whether every point is accounted for:
+ * accepted + at_limit == reported + dropped_full + dropped_names + dropped_nomem. */
+static inline bool telem_counts_balance(const struct telem_counts *n)
+{
+    return n->accepted + n->at_limit ==
+           n->reported + n->dropped_full + n->dropped_names + n->dropped_nomem;
+}
 
 struct telem_server_socket {
     int fd;
@@ -105,8 +123,9 @@ int telem_send_one(int fd, uint16_t port, const void *msg, size_t len);
 /* Sleeps until start_ns + i / rate seconds (lab_now_ns time). */
 void telem_pace(uint64_t start_ns, uint64_t i, double rate);
 
-/* Runs the server on fd until *stop, then flushes once more and returns the
- * counts. 0 or -errno. */
+/* Runs the server on fd until *stop. Then ingest reads what the socket still
+ * holds and stops, and each summary reports what it has not reported yet.
+ * Stores the counts; 0 or -errno. */
 int telem_serve(const struct telem_config *cfg, int fd, _Atomic bool *stop,
                 struct telem_counts *counts);
 

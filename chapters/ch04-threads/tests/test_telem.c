@@ -266,6 +266,7 @@ TEST(telem, the_books_demo_end_to_end, .timeout = 60)
  * The server's stderr goes to a file for the test to read (no assertion may
  * run while it does: a failure prints to stderr). */
 
+#include <stdarg.h>
 #include <sys/time.h>
 
 #include "clock.h"
@@ -310,6 +311,30 @@ static void pair_serve(struct pair_run *r)
     ASSERT_EQ(lab_threads_start(&r->ts, 1, serve, &r->s, 0), 0);
 }
 
+/* Two runs at once capture stderr twice: stop them in the reverse order. */
+static void pair_start(struct pair_run *r, struct telem_config cfg)
+{
+    pair_open(r, cfg);
+    pair_serve(r);
+}
+
+static void pair_send(struct pair_run *r, const void *msg, size_t len)
+{
+    while (send(r->tx, msg, len, 0) < 0 && r->send_errno == 0)
+        if (errno != EINTR)
+            r->send_errno = errno;
+}
+
+static void pair_sendf(struct pair_run *r, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pair_send(r, msg, (size_t)n);
+}
+
 /* Stops the server right after the last send, and collects its output. */
 static void pair_stop(struct pair_run *r)
 {
@@ -330,6 +355,17 @@ static void pair_stop(struct pair_run *r)
     fclose(r->log_file);
     ASSERT_EQ(r->send_errno, 0, "send: %s", strerror(r->send_errno));
     ASSERT_EQ(r->s.rc, 0);
+}
+
+/* accepted + at the limit = reported + dropped, by reason: nothing unaccounted. */
+static void assert_counts_add_up(const struct telem_counts *n)
+{
+    ASSERT(
+        telem_counts_balance(n),
+        "%llu accepted + %llu at the limit != %llu reported + %llu full + %llu names + %llu nomem",
+        (unsigned long long)n->accepted, (unsigned long long)n->at_limit,
+        (unsigned long long)n->reported, (unsigned long long)n->dropped_full,
+        (unsigned long long)n->dropped_names, (unsigned long long)n->dropped_nomem);
 }
 
 static void pair_free(struct pair_run *r)
@@ -374,5 +410,101 @@ TEST(telem, points_accepted_before_the_stop_are_reported, .timeout = 60)
     ASSERT_STR_CONTAINS(r.out, line, "the mean of all %u points above", (unsigned)high.n);
     snprintf(line, sizeof line, "[CKMS] low 0.99:0\n");
     ASSERT_STR_CONTAINS(r.out, line);
+    assert_counts_add_up(&r.s.counts);
     pair_free(&r);
+}
+
+/* Each name's report lines, for names prefix0..prefix<n-1> given the points
+ * (prefix<i> 50) and (prefix<i> 150) with the limit at 100: one to each side. */
+static void assert_names_reported(const char *out, const char *prefix, unsigned n)
+{
+    char line[64];
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(line, sizeof line, "[CKMS] %s%u 0.99:50\n", prefix, i);
+        ASSERT_STR_CONTAINS(out, line);
+        snprintf(line, sizeof line, "[CMA] %s%u 150\n", prefix, i);
+        ASSERT_STR_CONTAINS(out, line);
+    }
+}
+
+/* The tables of names were static arrays of 64 entries: the 65th name and every
+ * later one were dropped without a count, while their points counted as
+ * accepted. They grow now, up to --max-names (4096 by default). */
+TEST(telem, a_thousand_names_are_all_reported, .timeout = 120)
+{
+    enum { NAMES = 1000 };
+    struct pair_run r;
+    pair_start(&r, roomy(100));
+    for (unsigned i = 0; i < NAMES; i++) {
+        pair_sendf(&r, "n%u 50", i);
+        pair_sendf(&r, "n%u 150", i);
+    }
+    pair_sendf(&r, "edge 100"); /* at the limit: due to both summaries */
+    pair_stop(&r);
+    assert_names_reported(r.out, "n", NAMES);
+    ASSERT_STR_CONTAINS(r.out, "[CKMS] edge 0.99:100\n");
+    ASSERT_STR_CONTAINS(r.out, "[CMA] edge 100\n");
+    ASSERT_EQ(r.s.counts.accepted, 2 * NAMES + 1);
+    ASSERT_EQ(r.s.counts.at_limit, 1);
+    ASSERT_EQ(r.s.counts.reported, 2 * NAMES + 2, "every point in its summaries");
+    ASSERT_EQ(r.s.counts.dropped_full + r.s.counts.dropped_names + r.s.counts.dropped_nomem, 0);
+    assert_counts_add_up(&r.s.counts);
+    pair_free(&r);
+}
+
+/* Past --max-names a summary refuses new names: their points are dropped,
+ * counted, and said once on stderr; the names it has keep their points. */
+TEST(telem, max_names_refuses_new_names_with_a_counted_drop, .timeout = 60)
+{
+    struct pair_run r;
+    struct telem_config cfg = roomy(100);
+    cfg.max_names = 10;
+    pair_start(&r, cfg);
+    for (unsigned i = 0; i < 25; i++) {
+        pair_sendf(&r, "n%u 50", i);
+        pair_sendf(&r, "n%u 150", i);
+    }
+    pair_sendf(&r, "n3 150"); /* a name it has: kept */
+    pair_stop(&r);
+    assert_names_reported(r.out, "n", 10);
+    ASSERT(strstr(r.out, " n10 ") == NULL, "n10 is past the cap: %s", r.out);
+    ASSERT_STR_CONTAINS(r.log, "telem: CKMS has 10 names (--max-names): dropping the points of "
+                               "new ones, first 'n10'\n");
+    ASSERT_STR_CONTAINS(r.log, "telem: CMA has 10 names (--max-names): dropping the points of "
+                               "new ones, first 'n10'\n");
+    ASSERT_EQ(r.s.counts.accepted, 51);
+    ASSERT_EQ(r.s.counts.reported, 21, "10 names in each summary, n3 twice in CMA");
+    ASSERT_EQ(r.s.counts.dropped_names, 30, "15 names refused by each summary");
+    assert_counts_add_up(&r.s.counts);
+    pair_free(&r);
+}
+
+/* Two servers in one process, at the same time, each with its own names: the
+ * tables were static, shared by every server of the process. */
+TEST(telem, two_servers_in_one_process, .timeout = 60)
+{
+    enum { NAMES = 40, ROUNDS = 20 };
+    struct pair_run a, b;
+    pair_start(&a, roomy(100));
+    pair_start(&b, roomy(100));
+    for (unsigned k = 0; k < ROUNDS; k++) {
+        for (unsigned i = 0; i < NAMES; i++) {
+            pair_sendf(&a, "a%u 50", i);
+            pair_sendf(&b, "b%u 50", i);
+            pair_sendf(&a, "a%u 150", i);
+            pair_sendf(&b, "b%u 150", i);
+        }
+    }
+    pair_stop(&b);
+    pair_stop(&a);
+    ASSERT(strstr(a.out, "] b") == NULL, "a name of b in a's report");
+    ASSERT(strstr(b.out, "] a") == NULL, "a name of a in b's report");
+    assert_names_reported(a.out, "a", NAMES);
+    assert_names_reported(b.out, "b", NAMES);
+    ASSERT_EQ(a.s.counts.reported, 2 * NAMES * ROUNDS);
+    ASSERT_EQ(b.s.counts.reported, 2 * NAMES * ROUNDS);
+    assert_counts_add_up(&a.s.counts);
+    assert_counts_add_up(&b.s.counts);
+    pair_free(&a);
+    pair_free(&b);
 }
