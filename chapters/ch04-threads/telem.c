@@ -277,8 +277,10 @@ static void ckms_report(struct server *s)
     for (size_t i = 0; i < s->ckms.len; i++) {
         struct summary *m = &s->ckms.v[i];
         static const double qs[] = {0, 0.25, 0.5, 0.75, 0.9, 0.99};
+        char v[TELEM_VALUE_CHARS];
         for (size_t k = 0; m->fresh && k < 6; k++)
-            fprintf(s->cfg.out, "[CKMS] %s %g:%g\n", m->name, qs[k], ckms_query(&m->q, qs[k]));
+            fprintf(s->cfg.out, "[CKMS] %s %g:%s\n", m->name, qs[k],
+                    telem_format_value(v, ckms_query(&m->q, qs[k])));
         m->fresh = false;
     }
     fflush(s->cfg.out);
@@ -316,8 +318,9 @@ static void cma_report(struct server *s)
     pthread_mutex_lock(&s->out_lock);
     for (size_t i = 0; i < s->cma.len; i++) {
         struct summary *m = &s->cma.v[i];
+        char v[TELEM_VALUE_CHARS];
         if (m->fresh)
-            fprintf(s->cfg.out, "[CMA] %s %g\n", m->name, m->m.mean);
+            fprintf(s->cfg.out, "[CMA] %s %s\n", m->name, telem_format_value(v, m->m.mean));
         m->fresh = false;
     }
     fflush(s->cfg.out);

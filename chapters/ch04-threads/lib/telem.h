@@ -34,6 +34,12 @@ int telem_parse(const uint8_t *buf, size_t len, struct telem_point *out);
  * nothing above U+10FFFF). */
 int telem_utf8_valid(const uint8_t *buf, size_t len);
 
+/* Writes v as the shortest of %.15g, %.16g and %.17g that reads back (strtod)
+ * as the same double: 1234567, 0.1, 1e+300, -0. (%g keeps 6 digits: 1234567
+ * became 1.23457e+06.) Returns buf. */
+#define TELEM_VALUE_CHARS 32
+char *telem_format_value(char buf[TELEM_VALUE_CHARS], double v);
+
 /* ---- CKMS: quantiles of a stream in bounded memory -------------------------------------- */
 
 struct ckms_tuple {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -98,6 +99,17 @@ int telem_parse(const uint8_t *buf, size_t len, struct telem_point *out)
     out->name[name_len] = '\0';
     out->value = (uint32_t)v;
     return 0;
+}
+
+char *telem_format_value(char buf[TELEM_VALUE_CHARS], double v)
+{
+    /* 17 significant digits always read back; fewer often do, and read better. */
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, TELEM_VALUE_CHARS, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
 }
 
 /* ---- CKMS (Cormode, Korn, Muthukrishnan, Srivastava) ------------------------------------- */

@@ -508,3 +508,58 @@ TEST(telem, two_servers_in_one_process, .timeout = 60)
     pair_free(&a);
     pair_free(&b);
 }
+
+/* Reports printed %g, 6 significant digits: 1234567 came out as 1.23457e+06.
+ * Every value must read back as the double it was. */
+TEST(telem, values_print_so_that_they_read_back)
+{
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {{1234567, "1234567"}, {0.1, "0.1"},   {1e300, "1e+300"},
+                 {-0.0, "-0"},         {1500, "1500"}, {4294967295.0, "4294967295"}};
+    char buf[TELEM_VALUE_CHARS];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ASSERT_STR_EQ(telem_format_value(buf, cases[i].v), cases[i].text);
+        double back = strtod(buf, NULL);
+        ASSERT(back == cases[i].v && signbit(back) == signbit(cases[i].v), "%s", buf);
+    }
+    const double hard[] = {1.0 / 3, 2.0 / 3, 0.1 + 0.2, 1e-300, 5e-324, 1.7976931348623157e308};
+    for (size_t i = 0; i < sizeof hard / sizeof hard[0]; i++)
+        ASSERT(strtod(telem_format_value(buf, hard[i]), NULL) == hard[i], "%.17g: %s", hard[i],
+               buf);
+}
+
+/* The value at the end of the first report line of name, read back. */
+static double reported_value(const char *out, const char *prefix)
+{
+    const char *line = strstr(out, prefix);
+    ASSERT_NOT_NULL(line, "no '%s' in %s", prefix, out);
+    return strtod(line + strlen(prefix), NULL);
+}
+
+TEST(telem, reports_keep_every_digit, .timeout = 60)
+{
+    struct pair_run r;
+    pair_start(&r, roomy(0)); /* every value to CMA, the zeros to CKMS too */
+    pair_sendf(&r, "big 1234567");
+    struct cma third = {0};
+    for (uint32_t v = 0; v < 3; v++) {
+        pair_sendf(&r, "third %u", v == 2);
+        cma_add(&third, v == 2);
+    }
+    pair_stop(&r);
+    ASSERT_STR_CONTAINS(r.out, "[CMA] big 1234567\n");
+    ASSERT(reported_value(r.out, "[CMA] third ") == third.mean, "1/3 read back");
+    assert_counts_add_up(&r.s.counts);
+    pair_free(&r);
+    pair_start(&r, roomy(UINT32_MAX)); /* every value to CKMS */
+    pair_sendf(&r, "big 1234567");
+    pair_sendf(&r, "top 4294967295");
+    pair_stop(&r);
+    ASSERT_STR_CONTAINS(r.out, "[CKMS] big 0.5:1234567\n");
+    ASSERT_STR_CONTAINS(r.out, "[CKMS] top 0.5:4294967295\n");
+    ASSERT_STR_CONTAINS(r.out, "[CMA] top 4294967295\n");
+    assert_counts_add_up(&r.s.counts);
+    pair_free(&r);
+}
