@@ -168,8 +168,8 @@ struct server {
     _Atomic bool stop;
     _Atomic uint64_t datagrams, accepted, malformed, at_limit, reported;
     _Atomic uint64_t dropped_full, dropped_names, dropped_nomem;
-    uint8_t datagram[TELEM_DATAGRAM_MAX + 1]; /* ingest's receive buffer */
-    struct summaries ckms, cma;               /* each egress's own */
+    uint8_t datagram[TELEM_DATAGRAM_MAX]; /* ingest's receive buffer */
+    struct summaries ckms, cma;           /* each egress's own */
     /* One report at a time on cfg.out: each is one block, and the race
      * detectors see the lock (glibc's own, inside stdio, they do not). */
     pthread_mutex_t out_lock;
@@ -199,7 +199,10 @@ static void ingest(struct server *s)
     uint8_t *buf = s->datagram;
     for (unsigned drained = 0; drained < DRAIN_MAX;) {
         bool stopping = atomic_load_explicit(&s->stop, memory_order_relaxed);
-        ssize_t n = recv(s->sock, buf, sizeof s->datagram, stopping ? MSG_DONTWAIT : 0);
+        /* MSG_TRUNC: n is the datagram's real size, even when it is larger than
+         * the buffer (which keeps its first bytes). */
+        ssize_t n =
+            recv(s->sock, buf, sizeof s->datagram, MSG_TRUNC | (stopping ? MSG_DONTWAIT : 0));
         if (n < 0 && stopping)
             break; /* nothing left in the socket */
         if (n < 0)
@@ -207,7 +210,7 @@ static void ingest(struct server *s)
         drained += stopping;
         count(&s->datagrams);
         struct event e = {.kind = EV_POINT};
-        int rc = telem_parse(buf, (size_t)n, &e.p);
+        int rc = n > TELEM_DATAGRAM_MAX ? -EMSGSIZE : telem_parse(buf, (size_t)n, &e.p);
         if (rc != 0) {
             count(&s->malformed);
             fprintf(stderr, "telem: dropped a datagram of %zd bytes: %s\n", n, strerror(-rc));

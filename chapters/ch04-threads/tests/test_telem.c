@@ -563,3 +563,25 @@ TEST(telem, reports_keep_every_digit, .timeout = 60)
     assert_counts_add_up(&r.s.counts);
     pair_free(&r);
 }
+
+/* An oversized datagram was logged with the size of the receive buffer (16251
+ * bytes, whatever it really was): recv now asks for the real size (MSG_TRUNC). */
+TEST(telem, oversized_datagrams_are_logged_with_their_real_size, .timeout = 60)
+{
+    static char big[20000];
+    memset(big, ' ', sizeof big);
+    memcpy(big, "a 1", 3);
+    struct pair_run r;
+    pair_start(&r, roomy(100));
+    pair_send(&r, big, sizeof big);
+    pair_send(&r, big, TELEM_DATAGRAM_MAX + 1);
+    pair_send(&r, big, TELEM_DATAGRAM_MAX); /* the largest that fits: "a 1" and spaces */
+    pair_stop(&r);
+    ASSERT_STR_CONTAINS(r.log, "telem: dropped a datagram of 20000 bytes: Message too long\n");
+    ASSERT_STR_CONTAINS(r.log, "telem: dropped a datagram of 16251 bytes: Message too long\n");
+    ASSERT_EQ(r.s.counts.malformed, 2);
+    ASSERT_EQ(r.s.counts.accepted, 1);
+    ASSERT_STR_CONTAINS(r.out, "[CKMS] a 0:1\n");
+    assert_counts_add_up(&r.s.counts);
+    pair_free(&r);
+}
