@@ -15,7 +15,8 @@
  *     dropped and counted, which is what UDP would do anyway (--unbounded
  *     keeps the book's unbounded channels, to watch memory grow under a flood);
  *   - a malformed, oversized or non-UTF-8 datagram is counted and skipped with
- *     one log line; what was accepted before is not lost;
+ *     one log line, at most 10 a second (a flood cannot fill the log); what
+ *     was accepted before is not lost;
  *   - each summary keeps up to --max-names names (4096); the points of more
  *     names are dropped and counted. The last line accounts for every point:
  *     accepted + at the limit (due to both summaries) = reported + dropped.
@@ -157,6 +158,35 @@ static void summaries_free(struct summaries *t)
     *t = (struct summaries){0};
 }
 
+/* ---- a log that a flood cannot fill ------------------------------------------------------- */
+
+/* At most LOG_PER_SECOND lines in any one-second window; the rest are counted
+ * and the next line says how many. A line per malformed datagram was 69,000
+ * lines a second under a flood, and a reader that did not drain stderr
+ * blocked ingest. */
+enum { LOG_PER_SECOND = 10 };
+
+struct log_limit {
+    uint64_t window_ns; /* when the current window began */
+    unsigned lines;     /* logged in it */
+    uint64_t unlogged;  /* not logged since the last line */
+};
+
+static bool log_allowed(struct log_limit *l)
+{
+    uint64_t now = lab_now_ns();
+    if (now - l->window_ns >= 1000000000u) {
+        l->window_ns = now;
+        l->lines = 0;
+    }
+    if (l->lines == LOG_PER_SECOND) {
+        l->unlogged++;
+        return false;
+    }
+    l->lines++;
+    return true;
+}
+
 /* ---- the server ------------------------------------------------------------------------ */
 
 /* Everything a server has lives here, none of it static: two servers can run
@@ -169,6 +199,7 @@ struct server {
     _Atomic uint64_t datagrams, accepted, malformed, at_limit, reported;
     _Atomic uint64_t dropped_full, dropped_names, dropped_nomem;
     uint8_t datagram[TELEM_DATAGRAM_MAX]; /* ingest's receive buffer */
+    struct log_limit malformed_log;       /* ingest's */
     struct summaries ckms, cma;           /* each egress's own */
     /* One report at a time on cfg.out: each is one block, and the race
      * detectors see the lock (glibc's own, inside stdio, they do not). */
@@ -194,6 +225,21 @@ static void send_or_count(struct server *s, struct chan *c, const struct event *
  * thousand at most with Linux's default buffer), but not a flood that goes on. */
 enum { DRAIN_MAX = 1 << 16 };
 
+static void log_malformed(struct server *s, ssize_t n, int rc)
+{
+    struct log_limit *l = &s->malformed_log;
+    uint64_t before = l->unlogged;
+    if (!log_allowed(l))
+        return;
+    if (before == 0)
+        fprintf(stderr, "telem: dropped a datagram of %zd bytes: %s\n", n, strerror(-rc));
+    else
+        fprintf(stderr,
+                "telem: dropped a datagram of %zd bytes: %s (and %llu more since the last line)\n",
+                n, strerror(-rc), (unsigned long long)before);
+    l->unlogged = 0;
+}
+
 static void ingest(struct server *s)
 {
     uint8_t *buf = s->datagram;
@@ -213,7 +259,7 @@ static void ingest(struct server *s)
         int rc = n > TELEM_DATAGRAM_MAX ? -EMSGSIZE : telem_parse(buf, (size_t)n, &e.p);
         if (rc != 0) {
             count(&s->malformed);
-            fprintf(stderr, "telem: dropped a datagram of %zd bytes: %s\n", n, strerror(-rc));
+            log_malformed(s, n, rc);
             continue;
         }
         count(&s->accepted);
@@ -223,6 +269,10 @@ static void ingest(struct server *s)
         send_or_count(s, s->low, &e, low);
         send_or_count(s, s->high, &e, high);
     }
+    if (s->malformed_log.unlogged > 0)
+        fprintf(stderr,
+                "telem: %llu more malformed datagrams not logged (at most %d lines a second)\n",
+                (unsigned long long)s->malformed_log.unlogged, LOG_PER_SECOND);
     chan_drop_sender(s->low);
     chan_drop_sender(s->high);
 }

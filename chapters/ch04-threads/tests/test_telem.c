@@ -585,3 +585,40 @@ TEST(telem, oversized_datagrams_are_logged_with_their_real_size, .timeout = 60)
     assert_counts_add_up(&r.s.counts);
     pair_free(&r);
 }
+
+/* Every malformed datagram wrote a line to stderr, from the ingest thread: a
+ * flood made 69,000 lines a second, and a reader that did not drain stderr
+ * blocked the server. Now at most 10 lines a second, and every datagram is
+ * counted: logged one by one, or in the count of a later line. */
+TEST(telem, a_flood_of_malformed_datagrams_is_counted_not_logged, .timeout = 120)
+{
+    enum { FLOOD = 10000 };
+    struct pair_run r;
+    pair_start(&r, roomy(100));
+    for (unsigned i = 0; i < FLOOD; i++)
+        pair_send(&r, "oops", 4);
+    pair_stop(&r);
+    ASSERT_EQ(r.s.counts.malformed, FLOOD);
+    ASSERT_EQ(r.s.counts.accepted, 0);
+    unsigned lines = 0, logged = 0;
+    unsigned long long told = 0;
+    for (const char *line = r.log; *line; line = strchr(line, '\n') + 1) {
+        unsigned long long n;
+        lines++;
+        if (sscanf(line, "telem: dropped a datagram of 4 bytes: Invalid argument (and %llu", &n) ==
+            1)
+            told += n;
+        if (strncmp(line, "telem: dropped a datagram of 4 bytes", 36) == 0)
+            logged++;
+        else if (sscanf(line, "telem: %llu more malformed datagrams not logged", &n) == 1)
+            told += n;
+        else
+            FAIL("an unexpected line: %.80s", line);
+        ASSERT_NOT_NULL(strchr(line, '\n'));
+    }
+    /* 10 lines in each second begun during the run, and the last count */
+    unsigned bound = 10 * (1 + (unsigned)r.seconds) + 1;
+    ASSERT_LE(lines, bound, "%u lines in %.1f s", lines, r.seconds);
+    ASSERT_EQ(logged + told, FLOOD, "%u logged, %llu counted in later lines", logged, told);
+    pair_free(&r);
+}
