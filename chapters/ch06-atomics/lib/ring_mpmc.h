@@ -3,7 +3,7 @@
  * 64-bit values: Dmitry Vyukov's queue with a sequence number in every slot.
  *
  *     struct ring_mpmc r;
- *     if (ring_mpmc_init(&r, 1024) != 0) ...       // capacity: a power of two
+ *     if (ring_mpmc_init(&r, 1024) != 0) ...       // capacity: a power of two, at least 2
  *     ring_mpmc_try_push(&r, v);                    // false when full
  *     ring_mpmc_try_pop(&r, &v);                    // false when empty
  *     ring_mpmc_destroy(&r);
@@ -54,11 +54,17 @@ struct ring_mpmc {
 _Static_assert(offsetof(struct ring_mpmc, head) - offsetof(struct ring_mpmc, tail) >= 64,
                "producers and consumers on different cache lines");
 
-/* 0, -EINVAL (capacity not a power of two), -ENOMEM. */
+/* 0; -EINVAL when capacity is not a power of two or is 1: with one slot, the
+ * sequence a producer leaves (p + 1, "full") is the one the next producer
+ * waits for (p + capacity, "free"), and a second push would overwrite the
+ * first value; -ENOMEM when the slots do not fit in memory, their size in
+ * bytes included (it would wrap size_t). */
 static inline int ring_mpmc_init(struct ring_mpmc *r, uint64_t capacity)
 {
     if (capacity < 2 || (capacity & (capacity - 1)) != 0)
         return -EINVAL;
+    if (capacity > SIZE_MAX / sizeof *r->slots)
+        return -ENOMEM;
     r->slots =
         aligned_alloc(RING_MPMC_CACHE_LINE, capacity * sizeof *r->slots > RING_MPMC_CACHE_LINE
                                                 ? capacity * sizeof *r->slots

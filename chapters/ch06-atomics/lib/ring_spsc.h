@@ -3,7 +3,7 @@
  * values (a number, or a pointer as uintptr_t).
  *
  *     struct ring_spsc r;
- *     if (ring_spsc_init(&r, 1024) != 0) ...       // capacity: a power of two
+ *     if (ring_spsc_init(&r, 1024) != 0) ...       // capacity: a power of two, 1 included
  *     ring_spsc_try_push(&r, v);                    // producer only: false when full
  *     ring_spsc_try_pop(&r, &v);                    // consumer only: false when empty
  *     ring_spsc_destroy(&r);
@@ -46,11 +46,15 @@ struct ring_spsc {
 _Static_assert(offsetof(struct ring_spsc, tail) - offsetof(struct ring_spsc, head) >= 64,
                "head and tail on different cache lines");
 
-/* 0, -EINVAL (capacity not a power of two), -ENOMEM. */
+/* 0; -EINVAL when capacity is not a power of two (1 = 2^0 is one: a ring of
+ * one slot works, full after each push); -ENOMEM when the slots do not fit in
+ * memory, their size in bytes included (it would wrap size_t). */
 static inline int ring_spsc_init(struct ring_spsc *r, uint64_t capacity)
 {
-    if (capacity < 2 || (capacity & (capacity - 1)) != 0)
+    if (capacity == 0 || (capacity & (capacity - 1)) != 0)
         return -EINVAL;
+    if (capacity > SIZE_MAX / sizeof *r->slots)
+        return -ENOMEM;
     r->slots = aligned_alloc(RING_CACHE_LINE, capacity * sizeof *r->slots > RING_CACHE_LINE
                                                   ? capacity * sizeof *r->slots
                                                   : RING_CACHE_LINE);

@@ -26,7 +26,7 @@ struct model {
 static enum prop_result ring_vs_model(struct prop_source *s, void *env)
 {
     bool mpmc = env != NULL;
-    uint64_t cap = UINT64_C(1) << prop_int(s, 1, 6);
+    uint64_t cap = UINT64_C(1) << prop_int(s, mpmc ? 1 : 0, 6);
     struct ring_spsc sp;
     struct ring_mpmc mp;
     if ((mpmc ? ring_mpmc_init(&mp, cap) : ring_spsc_init(&sp, cap)) != 0)
@@ -74,8 +74,39 @@ TEST(rings, refuse_capacities_not_powers_of_two)
     struct ring_mpmc mp;
     ASSERT_EQ(ring_spsc_init(&sp, 0), -EINVAL);
     ASSERT_EQ(ring_spsc_init(&sp, 3), -EINVAL);
-    ASSERT_EQ(ring_mpmc_init(&mp, 1), -EINVAL);
+    ASSERT_EQ(ring_mpmc_init(&mp, 0), -EINVAL);
+    ASSERT_EQ(ring_mpmc_init(&mp, 1), -EINVAL, "one slot: Vyukov's sequences need two");
     ASSERT_EQ(ring_mpmc_init(&mp, 100), -EINVAL);
+}
+
+/* 1 = 2^0 is a power of two, as the header says: a one-slot SPSC ring is
+ * full after one push and empty after one pop, lap after lap. */
+TEST(rings, spsc_of_capacity_one)
+{
+    struct ring_spsc sp;
+    ASSERT_EQ(ring_spsc_init(&sp, 1), 0, "capacity 1 is 2^0");
+    for (uint64_t v = 1; v <= 3; v++) {
+        ASSERT(ring_spsc_try_push(&sp, v));
+        ASSERT(!ring_spsc_try_push(&sp, v + 100), "full after one push");
+        ASSERT_EQ(ring_spsc_len(&sp), 1);
+        uint64_t got = 0;
+        ASSERT(ring_spsc_try_pop(&sp, &got) && got == v);
+        ASSERT(!ring_spsc_try_pop(&sp, &got), "empty after one pop");
+    }
+    ring_spsc_destroy(&sp);
+}
+
+/* A capacity whose slot array does not fit in size_t is out of memory, not a
+ * wrapped size: 2^61 slots of 8 bytes are 2^64 bytes, which wrapped to 0 and
+ * got one cache line, with a mask of 2^61 - 1 to write through. */
+TEST(rings, refuse_capacities_too_big_to_allocate)
+{
+    struct ring_spsc sp;
+    struct ring_mpmc mp;
+    ASSERT_EQ(ring_spsc_init(&sp, UINT64_C(1) << 63), -ENOMEM);
+    ASSERT_EQ(ring_spsc_init(&sp, UINT64_C(1) << 61), -ENOMEM);
+    ASSERT_EQ(ring_mpmc_init(&mp, UINT64_C(1) << 63), -ENOMEM);
+    ASSERT_EQ(ring_mpmc_init(&mp, UINT64_C(1) << 60), -ENOMEM);
 }
 
 /* ---- threads ---- */
