@@ -27,6 +27,18 @@
  *     size_t NAME_len(const struct NAME *m);
  *     bool   NAME_next(const struct NAME *m, size_t *it, K *k, V *v); // *it = 0 to start
  *     size_t NAME_bytes(const struct NAME *m);    // memory of the table itself
+ *
+ * The open-addressing maps (robinhood.h, swiss.h) also have
+ *
+ *     int    NAME_reserve(struct NAME *m, size_t additional); // 0, or -ENOMEM
+ *
+ * with one meaning for both, Rust's HashMap::reserve: room for `additional`
+ * MORE entries than the map holds now, so that the next `additional` inserts
+ * of new keys rehash nothing (deleted slots counted; for Robin Hood, barring
+ * its early doubling under a flood of collisions). Not C++'s
+ * unordered_map::reserve(count), which counts the entries in all. A request
+ * whose table would not fit in a size_t gets -ENOMEM at once, the map as it
+ * was.
  */
 #ifndef CH02_MAP_TEMPLATE_H
 #define CH02_MAP_TEMPLATE_H

@@ -81,15 +81,25 @@ static inline size_t RH_(usable)(size_t raw_cap)
     return (raw_cap * 10 + 9) / 11;
 }
 
-/* The number of buckets for n entries: n * 11/10 rounded up to a power of two,
- * at least RH_MIN_CAP. */
+/* The most buckets whose bytes fit in a size_t. */
+static inline size_t RH_(max_raw_cap)(void)
+{
+    return SIZE_MAX / (sizeof(uint64_t) + sizeof(struct RH_(pair)));
+}
+
+/* The number of buckets for n > 0 entries: n * 11/10 rounded up to a power of
+ * two, at least RH_MIN_CAP; or 0 when their bytes would not fit in a size_t
+ * (n * 11 wrapping, or the doubling, would ask calloc for a wrapped size). */
 static inline size_t RH_(raw_capacity)(size_t n)
 {
-    if (n == 0)
+    if (n > SIZE_MAX / 11)
         return 0;
     size_t want = n * 11 / 10, cap = RH_MIN_CAP;
-    while (cap < want)
+    while (cap < want) {
+        if (cap > RH_(max_raw_cap)() / 2)
+            return 0;
         cap *= 2;
+    }
     return cap;
 }
 
@@ -99,6 +109,8 @@ static inline size_t RH_(raw_capacity)(size_t n)
  * ideal one: no comparisons, no stealing (Rust's insert_hashed_ordered). */
 static int RH_(resize)(struct MAP_NAME *m, size_t raw_cap)
 {
+    if (raw_cap == 0 || raw_cap > RH_(max_raw_cap)())
+        return -ENOMEM;
     size_t bytes = raw_cap * (sizeof(uint64_t) + sizeof(struct RH_(pair)));
     uint64_t *hashes = calloc(1, bytes);
     if (hashes == NULL)
@@ -127,13 +139,19 @@ static int RH_(resize)(struct MAP_NAME *m, size_t raw_cap)
     return 0;
 }
 
-/* Room for `additional` more entries: grow when the load would pass 10/11, and
- * double early when long probes were seen and the table is at least half full. */
+/* Room for `additional` more entries (map_template.h): grow when the load
+ * would pass 10/11, and double early when long probes were seen and the table
+ * is at least half full (the one rehash a reserve does not rule out: a flood
+ * of collisions may still double the table on the way). 0, or -ENOMEM, also
+ * when a table that large would not fit in a size_t. */
 static inline int RH_(reserve)(struct MAP_NAME *m, size_t additional)
 {
     size_t remaining = RH_(usable)(m->raw_cap) - m->size;
-    if (remaining < additional)
+    if (remaining < additional) {
+        if (additional > SIZE_MAX - m->size)
+            return -ENOMEM;
         return RH_(resize)(m, RH_(raw_capacity)(m->size + additional));
+    }
     if (m->long_probes && remaining <= m->size)
         return RH_(resize)(m, m->raw_cap * 2);
     return 0;

@@ -174,6 +174,16 @@ static inline size_t SW_(bytes)(const struct MAP_NAME *m)
     return m->cap ? SW_(ctrl_bytes)(m->cap) + m->cap * sizeof(struct SW_(slot)) : 0;
 }
 
+/* The bytes of a table of cap slots, or 0 when they do not fit in a size_t:
+ * the sum would wrap, and malloc would get a small size for a big table. */
+static inline size_t SW_(alloc_bytes)(size_t cap)
+{
+    /* ctrl_bytes(cap) <= cap + SW_WIDTH + 15 */
+    if (cap > (SIZE_MAX - SW_WIDTH - 15) / (1 + sizeof(struct SW_(slot))))
+        return 0;
+    return SW_(ctrl_bytes)(cap) + cap * sizeof(struct SW_(slot));
+}
+
 /* 7/8 of the slots; a table of 7 with 8-byte groups keeps one empty, or a
  * probe of a full table would never meet an empty byte. */
 static inline size_t SW_(growth)(size_t cap)
@@ -248,8 +258,11 @@ static inline size_t SW_(first_free)(const struct MAP_NAME *m, uint64_t h)
  * are dropped on the way. */
 static int SW_(resize)(struct MAP_NAME *m, size_t new_cap)
 {
+    size_t bytes = SW_(alloc_bytes)(new_cap);
+    if (bytes == 0)
+        return -ENOMEM;
     size_t cb = SW_(ctrl_bytes)(new_cap);
-    int8_t *ctrl = malloc(cb + new_cap * sizeof(struct SW_(slot)));
+    int8_t *ctrl = malloc(bytes);
     if (ctrl == NULL)
         return -ENOMEM;
     memset(ctrl, SW_EMPTY, cb);
@@ -282,13 +295,26 @@ static inline int SW_(grow)(struct MAP_NAME *m)
     return SW_(resize)(m, m->cap * 2 + 1);
 }
 
-/* Room for n entries in all, without a rehash on the way. */
-static inline int SW_(reserve)(struct MAP_NAME *m, size_t n)
+/* Room for `additional` more entries: the next `additional` inserts of new
+ * keys rehash nothing (map_template.h). growth_left already counts what
+ * tombstones took: an insert into an empty slot spends growth, and a deleted
+ * slot gave none back. So when growth_left is short, the table is rebuilt,
+ * at the same size if dropping the tombstones makes room, else larger.
+ * 0, or -ENOMEM, also when a table that large would not fit in a size_t. */
+static inline int SW_(reserve)(struct MAP_NAME *m, size_t additional)
 {
+    if (additional <= m->growth_left)
+        return 0;
+    if (additional > SIZE_MAX - m->size)
+        return -ENOMEM;
+    size_t need = m->size + additional;
     size_t cap = m->cap ? m->cap : 1;
-    while (SW_(growth)(cap) < n)
+    while (SW_(growth)(cap) < need) {
+        if (cap > SIZE_MAX / 2)
+            return -ENOMEM; /* cap * 2 + 1 would wrap */
         cap = cap * 2 + 1;
-    return cap > m->cap ? SW_(resize)(m, cap) : 0;
+    }
+    return SW_(resize)(m, cap);
 }
 
 static inline int SW_(insert)(struct MAP_NAME *m, MAP_KEY k, MAP_VAL v, MAP_VAL *old)

@@ -4,6 +4,12 @@
  * replacement, removal, growth, heavy deletion with resizes, iteration; and
  * what is particular to each (Robin Hood's early resize on long probes, the
  * SwissTable's tombstones), with hashes made bad on purpose. */
+#include <signal.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "env.h"
 #include "maps.h"
 #include "test.h"
@@ -221,11 +227,104 @@ TEST(sw_u64, reserve_avoids_rehash)
     sw_u64_init(&m, map_hasher_seeded(9));
     ASSERT_EQ(sw_u64_reserve(&m, 10000), 0);
     size_t cap = m.cap;
-    ASSERT_GE(cap - cap / 8, 10000);
+    ASSERT_GE(m.growth_left, 10000);
     for (uint64_t i = 0; i < 10000; i++)
         sw_u64_insert(&m, i, i, NULL);
     ASSERT_EQ(m.cap, cap);
     sw_u64_free(&m);
+}
+
+/* reserve(n) for the open-addressing maps: room for n entries more than the
+ * map holds (map_template.h), whatever deletes left behind; and a request
+ * too big for a size_t of bytes is refused at once, the map intact. `table`
+ * names the map's one allocation: a rehash always allocates the new table
+ * while the old one is still held, so a rehash changes that pointer. */
+#define RESERVE_TESTS(M, table)                                                                    \
+    TEST(M, reserve_is_for_more_entries_whatever_deletes_left)                                     \
+    {                                                                                              \
+        struct M m;                                                                                \
+        M##_init(&m, map_hasher_seeded(10));                                                       \
+        for (uint64_t i = 0; i < 1000; i++)                                                        \
+            ASSERT_EQ(M##_insert(&m, i, i, NULL), 0);                                              \
+        for (uint64_t i = 0; i < 900; i++)                                                         \
+            ASSERT(M##_remove(&m, i, NULL, NULL));                                                 \
+        ASSERT_EQ(M##_reserve(&m, 1750), 0);                                                       \
+        const void *before = m.table;                                                              \
+        for (uint64_t i = 0; i < 1750; i++) {                                                      \
+            ASSERT_EQ(M##_insert(&m, 10000 + i, i, NULL), 0);                                      \
+            ASSERT(m.table == before,                                                              \
+                   "insert %llu of the 1750 that reserve(1750) made room for "                     \
+                   "rehashed the table (100 entries held when reserving)",                         \
+                   (unsigned long long)i + 1);                                                     \
+        }                                                                                          \
+        ASSERT_EQ(M##_len(&m), 1850);                                                              \
+        for (uint64_t i = 900; i < 1000; i++)                                                      \
+            ASSERT(M##_get(&m, i) != NULL && *M##_get(&m, i) == i);                                \
+        for (uint64_t i = 0; i < 1750; i++)                                                        \
+            ASSERT(M##_get(&m, 10000 + i) != NULL && *M##_get(&m, 10000 + i) == i);                \
+        M##_free(&m);                                                                              \
+    }                                                                                              \
+    /* In a child with an alarm: the old SwissTable looped forever on SIZE_MAX.                    \
+     * Exits 0, or the number of the first request that was not refused. */                        \
+    static int M##_huge_reserves(void)                                                             \
+    {                                                                                              \
+        const size_t huge[] = {SIZE_MAX / 16 + 1, SIZE_MAX / 2 + 1, SIZE_MAX};                     \
+        struct M m;                                                                                \
+        M##_init(&m, map_hasher_seeded(11));                                                       \
+        for (uint64_t i = 0; i < 10; i++)                                                          \
+            M##_insert(&m, i, i, NULL);                                                            \
+        for (int r = 0; r < 3; r++) {                                                              \
+            if (M##_reserve(&m, huge[r]) != -ENOMEM || M##_len(&m) != 10)                          \
+                return r + 1;                                                                      \
+            for (uint64_t i = 0; i < 10; i++)                                                      \
+                if (M##_get(&m, i) == NULL || *M##_get(&m, i) != i)                                \
+                    return r + 1;                                                                  \
+        }                                                                                          \
+        int rc = M##_insert(&m, 10, 10, NULL) == 0 && M##_len(&m) == 11 ? 0 : 4;                   \
+        M##_free(&m);                                                                              \
+        return rc;                                                                                 \
+    }                                                                                              \
+    TEST(M, reserve_refuses_huge_requests_at_once)                                                 \
+    {                                                                                              \
+        fflush(NULL);                                                                              \
+        pid_t pid = fork();                                                                        \
+        ASSERT(pid >= 0, "fork");                                                                  \
+        if (pid == 0) {                                                                            \
+            alarm((unsigned)(10 * lab_slowdown()) + 1);                                            \
+            _exit(M##_huge_reserves());                                                            \
+        }                                                                                          \
+        int st = 0;                                                                                \
+        ASSERT_EQ(waitpid(pid, &st, 0), pid);                                                      \
+        ASSERT(!WIFSIGNALED(st), "the child died of signal %d (%s)", WTERMSIG(st),                 \
+               WTERMSIG(st) == SIGALRM ? "a reserve that never returned" : "a crash");             \
+        ASSERT(WEXITSTATUS(st) == 0,                                                               \
+               "request %d of (2^60, 2^63, SIZE_MAX on 64 bits) was not refused with -ENOMEM, "    \
+               "or lost an entry (4: the map was unusable after)",                                 \
+               WEXITSTATUS(st));                                                                   \
+    }
+
+RESERVE_TESTS(rh_u64, hashes)
+RESERVE_TESTS(sw_u64, ctrl)
+RESERVE_TESTS(sw_u64_portable, ctrl)
+RESERVE_TESTS(sw_bad, ctrl)
+RESERVE_TESTS(sw_bad_portable, ctrl)
+
+/* The flooded SwissTable is where the test above meets tombstones: its
+ * deletes leave them, and they had spent growth the old reserve ignored. */
+TEST(sw_bad, deletes_leave_tombstones_for_reserve_to_count)
+{
+    struct sw_bad m;
+    sw_bad_init(&m, map_hasher_seeded(10));
+    for (uint64_t i = 0; i < 1000; i++)
+        sw_bad_insert(&m, i, i, NULL);
+    for (uint64_t i = 0; i < 900; i++)
+        sw_bad_remove(&m, i, NULL, NULL);
+    ASSERT_GT(sw_bad_tombstones(&m), 0);
+    size_t before = m.growth_left;
+    ASSERT_EQ(sw_bad_reserve(&m, m.growth_left + 1), 0);
+    ASSERT_GT(m.growth_left, before, "a reserve beyond the growth left rebuilds");
+    ASSERT_EQ(sw_bad_tombstones(&m), 0, "and the rebuild sweeps the tombstones");
+    sw_bad_free(&m);
 }
 
 TEST(u8map, all_256_keys)
