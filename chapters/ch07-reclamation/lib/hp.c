@@ -19,6 +19,7 @@ int hp_domain_init(struct hp_domain *d)
     atomic_init(&d->orphans, NULL);
     atomic_init(&d->norphans, 0);
     atomic_init(&d->fence, 0);
+    d->after_sizing = NULL;
     ANNOTATE_ATOMIC(&d->nlocals);
     ANNOTATE_ATOMIC(&d->orphans);
     ANNOTATE_ATOMIC(&d->norphans);
@@ -124,29 +125,47 @@ static int compare_pointers(const void *a, const void *b)
 enum { HP_SORT_ABOVE = 16 };
 
 /* The hazards of every record in l->scratch, sorted when there are many.
- * Returns how many, or SIZE_MAX if there is no room for them. */
+ * Returns how many, or SIZE_MAX if there is no room for them.
+ *
+ * The buffer is sized from nlocals before the walk, and a thread may register
+ * and protect a node in between: the walk then meets more hazards than the
+ * buffer holds. Dropping the extra ones would free a node they protect, so
+ * the walk counts them all, and when they did not fit, the buffer grows to
+ * the count and the walk starts again. */
 static size_t collect_hazards(struct hp_local *l)
 {
     struct hp_domain *d = l->domain;
     size_t need = HP_SLOTS * atomic_load_explicit(&d->nlocals, memory_order_relaxed);
-    if (need > l->scratch_cap) {
-        void **grown = realloc(l->scratch, 2 * need * sizeof *grown);
-        if (grown == NULL)
-            return SIZE_MAX; /* free nothing this time */
-        l->scratch = grown;
-        l->scratch_cap = 2 * need;
-    }
-    size_t n = 0;
-    for (struct lab_record *rec = lab_registry_first(&d->records); rec != NULL; rec = rec->next) {
-        struct hp_local *r = hp_local_of(rec);
-        for (int i = 0; i < HP_SLOTS; i++) {
-            /* acquire: pairs with the release that last changed the slot;
-             * the reads its owner made of the node it named before come first */
-            void *p = atomic_load_explicit(&r->slot[i], memory_order_acquire);
-            ANNOTATE_HB_AFTER(&r->slot[i]);
-            if (p != NULL && n < l->scratch_cap)
-                l->scratch[n++] = p;
+    size_t n;
+    for (;;) {
+        if (need > l->scratch_cap) {
+            void **grown = realloc(l->scratch, 2 * need * sizeof *grown);
+            if (grown == NULL)
+                return SIZE_MAX; /* free nothing this time */
+            l->scratch = grown;
+            l->scratch_cap = 2 * need;
         }
+        if (d->after_sizing != NULL)
+            d->after_sizing(d);
+        n = 0;
+        for (struct lab_record *rec = lab_registry_first(&d->records); rec != NULL;
+             rec = rec->next) {
+            struct hp_local *r = hp_local_of(rec);
+            for (int i = 0; i < HP_SLOTS; i++) {
+                /* acquire: pairs with the release that last changed the slot;
+                 * the reads its owner made of the node it named before come first */
+                void *p = atomic_load_explicit(&r->slot[i], memory_order_acquire);
+                ANNOTATE_HB_AFTER(&r->slot[i]);
+                if (p == NULL)
+                    continue;
+                if (n < l->scratch_cap)
+                    l->scratch[n] = p;
+                n++;
+            }
+        }
+        if (n <= l->scratch_cap)
+            break;
+        need = n; /* records registered after the sizing: grow, walk again */
     }
     if (n > HP_SORT_ABOVE)
         qsort(l->scratch, n, sizeof *l->scratch, compare_pointers);

@@ -72,6 +72,10 @@ struct hp_domain {
     CACHE_ALIGNED _Atomic(struct reclaim_node *) orphans;
     _Atomic uint64_t norphans;
     _Atomic int fence; /* what a full fence names under TSan (annotate.h) */
+    /* Tests only (NULL otherwise): runs in each scan after it sized its buffer
+     * of hazards and before it walks the records, where a thread that
+     * registers and protects a node is the case to get right. */
+    void (*after_sizing)(struct hp_domain *d);
 };
 
 static inline struct hp_local *hp_local_of(struct lab_record *rec)

@@ -126,6 +126,54 @@ TEST(reclaim, hp_a_released_record_leaves_its_protected_nodes_as_orphans)
     hp_domain_destroy(&d);
 }
 
+/* A scan sizes its buffer of hazards from the number of records, then walks
+ * them; records registered in between bring more hazards than it holds. The
+ * domain's test hook registers three records there, each protecting one of
+ * the three nodes the scanner retired and one other address: six hazards for
+ * a buffer of four. None of the three nodes may be freed. */
+static struct counted *late_nodes[3];
+static int late_decoys[3];
+static struct hp_local *late_readers[3], *late_scanner;
+static size_t late_sized_for;
+
+static void register_late_readers(struct hp_domain *d)
+{
+    d->after_sizing = NULL; /* once */
+    late_sized_for = late_scanner->scratch_cap;
+    for (int i = 0; i < 3; i++) {
+        late_readers[i] = hp_local_register(d);
+        void *_Atomic node = late_nodes[i], *_Atomic decoy = &late_decoys[i];
+        hp_protect(late_readers[i], 0, &node);
+        hp_protect(late_readers[i], 1, &decoy);
+    }
+}
+
+TEST(reclaim, hp_scan_keeps_nodes_protected_by_records_registered_mid_scan)
+{
+    struct hp_domain d;
+    ASSERT_EQ(hp_domain_init(&d), 0);
+    struct hp_local *scanner = late_scanner = hp_local_register(&d);
+    int frees = 0;
+    for (int i = 0; i < 3; i++) {
+        late_nodes[i] = counted_new(&frees);
+        ASSERT(late_nodes[i] != NULL);
+        hp_retire(scanner, &late_nodes[i]->link, counted_free);
+    }
+    ASSERT_EQ(frees, 0, "3 retired, below R = 4: no scan yet");
+    d.after_sizing = register_late_readers;
+    size_t freed = hp_scan(scanner);
+    ASSERT_LT(late_sized_for, 2 * 3, "the buffer was sized for fewer than the six hazards");
+    ASSERT_EQ(freed, 0, "%zu protected node(s) freed: hazards beyond the buffer were dropped",
+              freed);
+    ASSERT_EQ(frees, 0);
+    ASSERT_EQ(hp_unreclaimed(&d), 3);
+    for (int i = 0; i < 3; i++)
+        hp_clear(late_readers[i]);
+    ASSERT_EQ(hp_scan(scanner), 3, "unprotected now: all three go");
+    ASSERT_EQ(frees, 3);
+    hp_domain_destroy(&d);
+}
+
 /* Under threads, the retired nodes not yet freed never exceed N * R (N
  * records, R = 2 * HP_SLOTS * N): each worker checks its own list after every
  * pop, and a watcher samples the total while they push and pop a stack. */
