@@ -15,15 +15,17 @@
 #include "annotate.h"
 #include "arc.h"
 #include "cacheline.h"
-#include "cli.h"
 #include "clock.h"
 #include "crash.h"
 #include "env.h"
 #include "threads.h"
 
 /* What the run found; shared by the workers, the stack's destructor and main.
- * Counters are relaxed tallies, read after the threads are joined. */
+ * Counters are relaxed tallies, read after the threads are joined. One per
+ * run, allocated by rc_drive: a process may run the driver again. */
 struct tally {
+    struct padded_counter done[RC_DRIVE_MAX_THREADS]; /* push+pop pairs done, per thread */
+    uint64_t t0_ns;
     long threads;
     bool keep_going, yield;
     uint64_t iters;
@@ -50,16 +52,23 @@ struct run {
     struct shared *refs[RC_DRIVE_MAX_THREADS]; /* a strong reference per thread */
 };
 
-/* Push+pop pairs done, per thread; global because the crash handler reads them. */
-static struct padded_counter done[RC_DRIVE_MAX_THREADS];
-static uint64_t t0_ns;
-
-static uint64_t done_total(void)
+static uint64_t done_total(struct tally *t)
 {
     uint64_t sum = 0;
     for (size_t i = 0; i < RC_DRIVE_MAX_THREADS; i++)
-        sum += atomic_load_explicit(&done[i].value, memory_order_relaxed); /* relaxed: a tally */
+        sum += atomic_load_explicit(&t->done[i].value, memory_order_relaxed); /* relaxed: a tally */
     return sum;
+}
+
+/* The run a crash reports on: a signal handler takes no argument, so this one
+ * pointer is global; set while a run is on, NULL otherwise. */
+static struct tally *_Atomic crash_tally;
+
+static uint64_t crash_done_total(void)
+{
+    /* relaxed: the handler reads tallies, nothing more */
+    struct tally *t = atomic_load_explicit(&crash_tally, memory_order_relaxed);
+    return t != NULL ? done_total(t) : 0;
 }
 
 static void record_broken(struct tally *t, const char *fmt, const char *what)
@@ -137,7 +146,7 @@ static void *worker(size_t id, void *arg)
             mark(t, got);
         else
             atomic_fetch_add_explicit(&t->empty_pops, 1, memory_order_relaxed); /* a tally */
-        atomic_store_explicit(&done[id].value, i + 1, memory_order_relaxed);    /* a tally */
+        atomic_store_explicit(&t->done[id].value, i + 1, memory_order_relaxed); /* a tally */
         if (!t->keep_going)
             check_stack(sh);
     }
@@ -161,10 +170,11 @@ static const char *watch(struct tally *t, const char *name, double seconds)
     const char *stopped_by = "--iters";
     const uint64_t stall_ns = (uint64_t)(2e9 * lab_slowdown());
     uint64_t last = 0, last_progress_ns = lab_now_ns();
+    uint64_t t0_ns = t->t0_ns;
     /* relaxed: the join below orders what the threads did */
     while (atomic_load_explicit(&t->finished, memory_order_relaxed) < t->threads) {
         sleep_ms(20);
-        uint64_t now = done_total();
+        uint64_t now = done_total(t);
         if (now != last) {
             last = now;
             last_progress_ns = lab_now_ns();
@@ -187,7 +197,7 @@ static const char *judge(struct tally *t, char *why, size_t len)
 {
     uint64_t lost = 0, never_pushed = 0, first_lost = 0, first_never = 0;
     for (uint64_t v = 0; v < (uint64_t)t->threads * t->iters; v++) {
-        bool pushed = v % t->iters < atomic_load(&done[v / t->iters].value);
+        bool pushed = v % t->iters < atomic_load(&t->done[v / t->iters].value);
         bool seen = atomic_load(&t->seen[v / 64]) >> (v % 64) & 1;
         if (pushed && !seen && lost++ == 0)
             first_lost = v;
@@ -222,60 +232,101 @@ static const char *judge(struct tally *t, char *why, size_t len)
     return why;
 }
 
-int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
+static int out_of_memory(const struct rc_stack_ops *ops)
 {
-    static struct tally t; /* shared with the threads for the whole run */
-    static struct run r;
-    t.threads = c->threads;
-    t.iters = c->iters;
-    t.keep_going = c->keep_going;
-    t.yield = c->yield;
-    t.words = ((uint64_t)c->threads * c->iters + 63) / 64;
-    t.seen = calloc(t.words, sizeof *t.seen);
-    r.tally = &t;
+    fprintf(stderr, "%s: out of memory\n", ops->name);
+    return 1;
+}
+
+/* A tally for the run, zeroed; NULL when out of memory. */
+static struct tally *tally_new(const struct rc_drive_config *c)
+{
+    struct tally *t = aligned_alloc(CACHE_LINE, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    memset(t, 0, sizeof *t);
+    t->threads = c->threads;
+    t->iters = c->iters;
+    t->keep_going = c->keep_going;
+    t->yield = c->yield;
+    t->words = ((uint64_t)c->threads * c->iters + 63) / 64;
+    t->seen = calloc(t->words, sizeof *t->seen);
+    if (t->seen == NULL) {
+        free(t);
+        return NULL;
+    }
     /* Tallies and flags that main reads while the threads write them, by design
      * (relaxed atomics): not what the race matrix is about. */
-    ANNOTATE_ATOMIC(&done);
-    ANNOTATE_ATOMIC(&t.stop);
-    ANNOTATE_ATOMIC(&t.finished);
-    ANNOTATE_ATOMIC(&t.have_broken);
-    struct shared *sh = arc_new(sizeof *sh, shared_dtor);
-    if (t.seen == NULL || sh == NULL)
-        die("out of memory");
-    sh->ops = ops;
-    sh->tally = &t;
-    sh->stack = ops->create();
-    if (sh->stack == NULL)
-        die("out of memory");
+    ANNOTATE_ATOMIC(&t->done);
+    ANNOTATE_ATOMIC(&t->stop);
+    ANNOTATE_ATOMIC(&t->finished);
+    ANNOTATE_ATOMIC(&t->have_broken);
+    return t;
+}
+
+static void tally_free(struct tally *t)
+{
+    free(t->seen);
+    free(t);
+}
+
+int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
+{
+    struct tally *t = tally_new(c);
+    if (t == NULL)
+        return out_of_memory(ops);
+    void *stack = ops->create();
+    struct shared *sh = stack != NULL ? arc_new(sizeof *sh, shared_dtor) : NULL;
+    if (sh == NULL) {
+        if (stack != NULL)
+            ops->destroy(stack);
+        tally_free(t);
+        return out_of_memory(ops);
+    }
+    *sh = (struct shared){ops, stack, t};
+    struct run r = {.tally = t};
     setvbuf(stdout, NULL, _IOLBF, 0); /* lines out before a crash */
     printf("%s: %ld threads x { push(v); pop() } on %s, up to %llu pairs each or %g s\n", ops->name,
            c->threads, ops->variant, (unsigned long long)c->iters, c->seconds);
 
     for (long i = 0; i < c->threads; i++)
         r.refs[i] = arc_clone(sh); /* one strong reference per thread, handed over */
-    /* from here a crash prints one line before the process dies of it */
+    /* from here a crash prints one line before the process dies of it; the
+     * report outlives every run, and names the current one's tally */
     static struct lab_crash_report report;
-    report = (struct lab_crash_report){ops->name, done_total, " push+pop pairs", ""};
+    report = (struct lab_crash_report){ops->name, crash_done_total, " push+pop pairs", ""};
+    atomic_store_explicit(&crash_tally, t, memory_order_relaxed);
     lab_catch_crashes(&report);
-    t0_ns = lab_now_ns();
+    t->t0_ns = lab_now_ns();
     struct lab_threads ts;
-    if (lab_threads_start(&ts, (size_t)c->threads, worker, &r, 0) != 0)
-        die("could not start %ld threads", c->threads);
+    if (lab_threads_start(&ts, (size_t)c->threads, worker, &r, 0) != 0) {
+        for (long i = 0; i < c->threads; i++)
+            arc_drop(r.refs[i]);
+        arc_drop(sh); /* the last reference: the stack is destroyed */
+        atomic_store_explicit(&crash_tally, NULL, memory_order_relaxed);
+        tally_free(t);
+        fprintf(stderr, "%s: could not start %ld threads\n", ops->name, c->threads);
+        return 1;
+    }
     arc_drop(sh); /* main's own: from here the threads keep the stack alive */
-    const char *stopped_by = watch(&t, ops->name, c->seconds);
+    const char *stopped_by = watch(t, ops->name, c->seconds);
     const char *err = lab_threads_join(&ts);
-    double secs = lab_seconds_since(t0_ns);
-    if (err != NULL)
-        die("%s", err);
+    double secs = lab_seconds_since(t->t0_ns);
+    atomic_store_explicit(&crash_tally, NULL, memory_order_relaxed);
 
-    uint64_t pairs = done_total();
+    uint64_t pairs = done_total(t);
     char why[300];
-    const char *broken = judge(&t, why, sizeof why);
-    free(t.seen);
+    const char *broken = err != NULL ? NULL : judge(t, why, sizeof why);
+    uint64_t left_over = atomic_load(&t->left_over);
+    tally_free(t);
+    if (err != NULL) {
+        fprintf(stderr, "%s: %s\n", ops->name, err);
+        return 1;
+    }
     printf("%s: %llu push+pop pairs in %.2f s (stopped by %s), %llu left on the stack at the end, "
            "stack destroyed by the last of %ld references\n",
-           ops->name, (unsigned long long)pairs, secs, stopped_by,
-           (unsigned long long)atomic_load(&t.left_over), c->threads + 1);
+           ops->name, (unsigned long long)pairs, secs, stopped_by, (unsigned long long)left_over,
+           c->threads + 1);
     if (broken != NULL) {
         printf("%s: broken invariant: %s\n", ops->name, broken);
         return 1;

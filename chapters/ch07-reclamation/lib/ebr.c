@@ -2,7 +2,6 @@
 #include "ebr.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +18,7 @@ int ebr_domain_init(struct ebr_domain *d)
     d->orphans = d->orphans_tail = NULL;
     atomic_init(&d->have_orphans, false);
     atomic_init(&d->fence, 0);
+    d->alloc = aligned_alloc;
     ANNOTATE_ATOMIC(&d->epoch);
     ANNOTATE_ATOMIC(&d->have_orphans);
     int err = pthread_mutex_init(&d->lock, NULL);
@@ -69,13 +69,14 @@ void ebr_domain_destroy(struct ebr_domain *d)
     lab_registry_forget(&d->participants, &ebr_tls);
 }
 
-static struct ebr_bag *bag_new(void)
+/* An empty bag, or NULL. Its size rounded up to whole lines, as
+ * aligned_alloc wants a multiple of the alignment. */
+static struct ebr_bag *bag_new(struct ebr_domain *d)
 {
-    struct ebr_bag *b = malloc(sizeof *b);
-    if (b == NULL) {
-        fputs("ebr: out of memory for a bag\n", stderr);
-        abort();
-    }
+    size_t size = (sizeof(struct ebr_bag) + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    struct ebr_bag *b = d->alloc(CACHE_LINE, size);
+    if (b == NULL)
+        return NULL;
     b->next = NULL;
     b->epoch = 0;
     b->len = 0;
@@ -87,19 +88,21 @@ struct ebr_local *ebr_local_register(struct ebr_domain *d)
     struct lab_record *idle = lab_registry_claim(&d->participants);
     if (idle != NULL)
         return ebr_local_of(idle);
-    struct ebr_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
-    if (l == NULL) {
-        fputs("ebr: out of memory registering a thread\n", stderr);
-        abort();
-    }
+    struct ebr_local *l = d->alloc(CACHE_LINE, sizeof *l);
+    if (l == NULL)
+        return NULL;
     memset(l, 0, sizeof *l);
+    l->bag = bag_new(d);
+    if (l->bag == NULL) {
+        free(l);
+        return NULL;
+    }
     atomic_init(&l->epoch, 0);
     ANNOTATE_ATOMIC(&l->epoch);
     atomic_init(&l->deferred, 0);
     atomic_init(&l->freed, 0);
     ANNOTATE_ATOMIC(&l->deferred);
     ANNOTATE_ATOMIC(&l->freed);
-    l->bag = bag_new();
     l->domain = d;
     lab_registry_push(&d->participants, &l->rec);
     return l;
@@ -112,8 +115,10 @@ void ebr_local_unregister(struct ebr_local *l)
         l->guard_count = 1;
         ebr_unpin(l);
     }
+    /* Out of memory, the bag stays with the record, unsealed: its nodes wait
+     * for the record's next holder, or for the domain's destruction. */
     if (l->bag->len != 0)
-        ebr_push_bag(l);
+        (void)ebr_push_bag(l);
     if (l->sealed != NULL) {
         /* its garbage outlives it: any collection frees it when it is ripe */
         struct ebr_domain *d = l->domain;
@@ -134,19 +139,24 @@ static struct lab_record *make_participant(struct lab_registry *r)
 {
     struct ebr_domain *d =
         (struct ebr_domain *)((char *)r - offsetof(struct ebr_domain, participants));
-    return &ebr_local_register(d)->rec;
+    struct ebr_local *l = ebr_local_register(d);
+    return l != NULL ? &l->rec : NULL;
 }
 
 struct ebr_local *ebr_local_get_slow(struct ebr_domain *d)
 {
-    return ebr_local_of(lab_registry_get_slow(&d->participants, &ebr_tls, make_participant));
+    struct lab_record *rec = lab_registry_get_slow(&d->participants, &ebr_tls, make_participant);
+    return rec != NULL ? ebr_local_of(rec) : NULL;
 }
 
-void ebr_push_bag(struct ebr_local *l)
+int ebr_push_bag(struct ebr_local *l)
 {
     struct ebr_domain *d = l->domain;
+    struct ebr_bag *fresh = l->spare != NULL ? l->spare : bag_new(d);
+    if (fresh == NULL)
+        return -ENOMEM;
     struct ebr_bag *b = l->bag;
-    l->bag = l->spare != NULL ? l->spare : bag_new();
+    l->bag = fresh;
     l->spare = NULL;
     /* the nodes in the bag were unlinked before this fence; the epoch read
      * after it is at least the one any reader of them could be pinned in */
@@ -158,6 +168,16 @@ void ebr_push_bag(struct ebr_local *l)
     else
         l->sealed_tail->next = b;
     l->sealed_tail = b;
+    return 0;
+}
+
+int ebr_push_full_bag(struct ebr_local *l)
+{
+    if (ebr_push_bag(l) == 0)
+        return 0;
+    /* a collection keeps one emptied bag as the spare, if any bag is ripe */
+    ebr_collect(l, 1);
+    return ebr_push_bag(l);
 }
 
 uintptr_t ebr_try_advance(struct ebr_domain *d)
@@ -247,8 +267,9 @@ void ebr_collect(struct ebr_local *l, unsigned max_bags)
 
 void ebr_flush(struct ebr_local *l)
 {
+    /* out of memory, the bag waits for a later flush; the rest still goes */
     if (l->bag->len != 0)
-        ebr_push_bag(l);
+        (void)ebr_push_bag(l);
     /* Each round advances the epoch once more, if nobody is pinned in an
      * older one; with nobody pinned, the second frees what was sealed above. */
     for (int round = 0; round < 3; round++) {

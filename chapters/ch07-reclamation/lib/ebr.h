@@ -48,6 +48,7 @@
 #ifndef LAB_EBR_H
 #define LAB_EBR_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -97,6 +98,9 @@ struct ebr_domain {
     struct ebr_bag *orphans, *orphans_tail;
     _Atomic bool have_orphans; /* read without the lock, to skip it */
     _Atomic int fence;         /* what a full fence names under TSan (annotate.h) */
+    /* Allocates participants and bags: aligned_alloc, unless a test makes it
+     * fail. */
+    void *(*alloc)(size_t alignment, size_t size);
 };
 
 _Static_assert(offsetof(struct ebr_local, rec) + sizeof(struct lab_record) <= CACHE_LINE,
@@ -133,7 +137,7 @@ void ebr_domain_destroy(struct ebr_domain *d);
 
 /* A participant not tied to the thread (tests drive several from one thread);
  * ebr_local_unregister seals its bag, hands its sealed bags to the orphans and
- * gives the record back. Aborts if it cannot be allocated. */
+ * gives the record back. NULL when it cannot be allocated. */
 struct ebr_local *ebr_local_register(struct ebr_domain *d);
 void ebr_local_unregister(struct ebr_local *l);
 
@@ -141,7 +145,8 @@ extern _Thread_local struct lab_record_cache ebr_tls;
 struct ebr_local *ebr_local_get_slow(struct ebr_domain *d);
 
 /* The calling thread's participant in d, registered on first use, its bag
- * sealed and queued when the thread ends. */
+ * sealed and queued when the thread ends; NULL when it cannot be registered
+ * (out of memory). */
 static inline struct ebr_local *ebr_local_get(struct ebr_domain *d)
 {
     if (ebr_tls.id == d->participants.id)
@@ -187,25 +192,31 @@ static inline void ebr_unpin(struct ebr_local *l)
         ebr_collect(l, EBR_COLLECT_STEPS);
 }
 
-/* Seals the current bag into the participant's queue. */
-void ebr_push_bag(struct ebr_local *l);
+/* Seals the current bag into the participant's queue: 0, or -ENOMEM when no
+ * empty bag can take its place (then the bag stays, unsealed, as it was). */
+int ebr_push_bag(struct ebr_local *l);
+/* The bag is full: seals it, collecting first if no empty bag can be had. */
+int ebr_push_full_bag(struct ebr_local *l);
 
 /* n is unlinked: free it once no participant pinned now can still read it.
- * With l NULL (the caller promises nobody can), it is freed at once. */
-static inline void ebr_defer_node(struct ebr_local *l, struct reclaim_node *n,
-                                  void (*free_node)(struct reclaim_node *))
+ * With l NULL (the caller promises nobody can), it is freed at once. 0, or
+ * -ENOMEM when the bag is full and no new one can be allocated: then n was
+ * not deferred and is still the caller's. */
+static inline int ebr_defer_node(struct ebr_local *l, struct reclaim_node *n,
+                                 void (*free_node)(struct reclaim_node *))
 {
     n->free_node = free_node;
     if (l == NULL) {
         free_node(n);
-        return;
+        return 0;
     }
-    if (l->bag->len == EBR_BAG_CAP)
-        ebr_push_bag(l);
+    if (l->bag->len == EBR_BAG_CAP && ebr_push_full_bag(l) != 0)
+        return -ENOMEM;
     l->bag->items[l->bag->len++] = n;
     atomic_store_explicit(&l->deferred,
                           atomic_load_explicit(&l->deferred, memory_order_relaxed) + 1,
                           memory_order_relaxed);
+    return 0;
 }
 
 /* Tries to advance the global epoch; returns the epoch it leaves. */

@@ -2,7 +2,6 @@
 #include "hp.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +19,7 @@ int hp_domain_init(struct hp_domain *d)
     atomic_init(&d->norphans, 0);
     atomic_init(&d->fence, 0);
     d->after_sizing = NULL;
+    d->alloc = aligned_alloc;
     ANNOTATE_ATOMIC(&d->nlocals);
     ANNOTATE_ATOMIC(&d->orphans);
     ANNOTATE_ATOMIC(&d->norphans);
@@ -48,11 +48,9 @@ struct hp_local *hp_local_register(struct hp_domain *d)
     struct lab_record *idle = lab_registry_claim(&d->records);
     if (idle != NULL)
         return hp_local_of(idle);
-    struct hp_local *l = aligned_alloc(CACHE_LINE, sizeof *l);
-    if (l == NULL) {
-        fputs("hp: out of memory registering a thread\n", stderr);
-        abort();
-    }
+    struct hp_local *l = d->alloc(CACHE_LINE, sizeof *l);
+    if (l == NULL)
+        return NULL;
     memset(l, 0, sizeof *l);
     for (int i = 0; i < HP_SLOTS; i++) {
         atomic_init(&l->slot[i], NULL);
@@ -96,12 +94,14 @@ void hp_local_release(struct hp_local *l)
 static struct lab_record *make_record(struct lab_registry *r)
 {
     struct hp_domain *d = (struct hp_domain *)((char *)r - offsetof(struct hp_domain, records));
-    return &hp_local_register(d)->rec;
+    struct hp_local *l = hp_local_register(d);
+    return l != NULL ? &l->rec : NULL;
 }
 
 struct hp_local *hp_local_get_slow(struct hp_domain *d)
 {
-    return hp_local_of(lab_registry_get_slow(&d->records, &hp_tls, make_record));
+    struct lab_record *rec = lab_registry_get_slow(&d->records, &hp_tls, make_record);
+    return rec != NULL ? hp_local_of(rec) : NULL;
 }
 
 void hp_retire(struct hp_local *l, struct reclaim_node *n, void (*free_node)(struct reclaim_node *))

@@ -76,6 +76,8 @@ struct hp_domain {
      * of hazards and before it walks the records, where a thread that
      * registers and protects a node is the case to get right. */
     void (*after_sizing)(struct hp_domain *d);
+    /* Allocates the records: aligned_alloc, unless a test makes it fail. */
+    void *(*alloc)(size_t alignment, size_t size);
 };
 
 static inline struct hp_local *hp_local_of(struct lab_record *rec)
@@ -89,8 +91,9 @@ int hp_domain_init(struct hp_domain *d);
 void hp_domain_destroy(struct hp_domain *d);
 
 /* A new record for the calling code, not tied to the thread: tests drive
- * several from one thread. hp_local_release gives it back. Aborts if the
- * record cannot be allocated (a reader without a record cannot proceed). */
+ * several from one thread. hp_local_release gives it back. NULL when the
+ * record cannot be allocated (a reader without a record cannot proceed: the
+ * caller decides whether to fail or stop). */
 struct hp_local *hp_local_register(struct hp_domain *d);
 /* Scans, hands the survivors to the orphans and frees the record for reuse. */
 void hp_local_release(struct hp_local *l);
@@ -99,7 +102,7 @@ extern _Thread_local struct lab_record_cache hp_tls;
 struct hp_local *hp_local_get_slow(struct hp_domain *d);
 
 /* The calling thread's record in d, registered on first use and released when
- * the thread ends. */
+ * the thread ends; NULL when it cannot be registered (out of memory). */
 static inline struct hp_local *hp_local_get(struct hp_domain *d)
 {
     if (hp_tls.id == d->records.id)

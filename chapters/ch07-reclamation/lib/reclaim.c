@@ -2,6 +2,8 @@
 #include "reclaim.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const kind_names[] = {
@@ -53,8 +55,14 @@ void reclaim_destroy(struct reclaim_domain *d)
         hp_domain_destroy(&d->hp);
     else if (d->kind == RECLAIM_EBR)
         ebr_domain_destroy(&d->ebr);
-    else
-        collect_quiescent(d);
+    collect_quiescent(d); /* EBR parks here what no bag could take */
+}
+
+void reclaim_no_record(const struct reclaim_domain *d)
+{
+    fprintf(stderr, "reclaim: out of memory registering a thread in the %s domain\n",
+            reclaim_kind_name(d->kind));
+    abort();
 }
 
 uint64_t reclaim_collect(struct reclaim_domain *d)
@@ -74,7 +82,8 @@ uint64_t reclaim_pending(struct reclaim_domain *d)
 {
     if (d->kind == RECLAIM_HP)
         return hp_unreclaimed(&d->hp);
+    uint64_t parked = atomic_load_explicit(&d->pending, memory_order_relaxed);
     if (d->kind == RECLAIM_EBR)
-        return ebr_unreclaimed(&d->ebr);
-    return atomic_load_explicit(&d->pending, memory_order_relaxed);
+        return ebr_unreclaimed(&d->ebr) + parked;
+    return parked;
 }

@@ -75,13 +75,22 @@ int reclaim_init(struct reclaim_domain *d, enum reclaim_kind kind);
 /* Frees every retired node. No thread may be inside an operation. */
 void reclaim_destroy(struct reclaim_domain *d);
 
+/* The thread could not get a record (out of memory): the verbs of the stack
+ * and the queue have no error for it, so this is where it stops, with one
+ * line on stderr. */
+_Noreturn void reclaim_no_record(const struct reclaim_domain *d);
+
 static LAB_FORCE_INLINE struct reclaim_guard reclaim_enter(struct reclaim_domain *d)
 {
     struct reclaim_guard g = {d, NULL, NULL};
     if (d->kind == RECLAIM_HP) {
         g.hp = hp_local_get(&d->hp);
+        if (g.hp == NULL)
+            reclaim_no_record(d);
     } else if (d->kind == RECLAIM_EBR) {
         g.ebr = ebr_local_get(&d->ebr);
+        if (g.ebr == NULL)
+            reclaim_no_record(d);
         ebr_pin(g.ebr);
     }
     return g;
@@ -112,10 +121,10 @@ static LAB_FORCE_INLINE void reclaim_retire(struct reclaim_guard *g, struct recl
         hp_retire(g->hp, n, free_node);
         return;
     }
-    if (g->ebr != NULL) {
-        ebr_defer_node(g->ebr, n, free_node);
+    /* out of memory for a bag, EBR keeps the node on the quiescent list below,
+     * freed by reclaim_destroy: held longer, never lost or freed early */
+    if (g->ebr != NULL && ebr_defer_node(g->ebr, n, free_node) == 0)
         return;
-    }
     struct reclaim_domain *d = g->d;
     n->free_node = free_node;
     struct reclaim_node *top = atomic_load_explicit(&d->retired, memory_order_relaxed);

@@ -1,9 +1,6 @@
 /* registry.c - records of a domain, claimed, pushed and released (registry.h). */
 #include "registry.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-
 static _Atomic uint64_t next_registry_id = 1;
 
 int lab_registry_init(struct lab_registry *r, void (*release_at_exit)(void *))
@@ -60,9 +57,11 @@ struct lab_record *lab_registry_get_slow(struct lab_registry *r, struct lab_reco
     struct lab_record *rec = pthread_getspecific(r->key);
     if (rec == NULL) {
         rec = make(r);
+        if (rec == NULL)
+            return NULL;
         if (pthread_setspecific(r->key, rec) != 0) {
-            fputs("registry: cannot keep the thread's record\n", stderr);
-            abort();
+            lab_registry_release(rec); /* idle: the next thread may take it */
+            return NULL;
         }
     }
     *cache = (struct lab_record_cache){r->id, rec};

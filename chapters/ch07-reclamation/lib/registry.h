@@ -58,7 +58,9 @@ void lab_registry_push(struct lab_registry *r, struct lab_record *rec);
 void lab_registry_release(struct lab_record *rec);
 
 /* The calling thread's record in r, through cache; on a miss, the record the
- * key holds, or make(r) (claim or allocate, and push), kept under the key. */
+ * key holds, or make(r) (claim or allocate, and push), kept under the key.
+ * NULL when make(r) returns NULL or the key cannot keep the record (out of
+ * memory): then nothing is held, and the caller decides what to do. */
 struct lab_record *lab_registry_get_slow(struct lab_registry *r, struct lab_record_cache *cache,
                                          struct lab_record *(*make)(struct lab_registry *r));
 /* Forgets r in the calling thread's cache (r is being destroyed). */
