@@ -25,6 +25,10 @@ else ifeq ($(ARCH),aarch64)
 else ifeq ($(ARCH),armhf)
   TRIPLET := arm-linux-gnueabihf
   QEMU := qemu-arm
+  # 64-bit off_t and ino_t: without them readdir() fails with EOVERFLOW on a
+  # file system with 64-bit inode numbers (the host's, under qemu; a large
+  # disk on a Pi), and stat() on files over 2 GiB.
+  ARCH_CFLAGS := -D_FILE_OFFSET_BITS=64
 else
   $(error ARCH=$(ARCH) is not one of x86_64, aarch64, armhf)
 endif
@@ -53,7 +57,7 @@ AR := $(CROSS)ar
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror
 CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L
-CFLAGS_BASE := $(CSTD) $(WARN) -g -pthread -I$(TOP)/common/include -I$(TOP)/bench/include
+CFLAGS_BASE := $(CSTD) $(ARCH_CFLAGS) $(WARN) -g -pthread -I$(TOP)/common/include -I$(TOP)/bench/include
 ifeq ($(SAN),tsan)
   OPT := -O1
   SANFLAGS := -fsanitize=thread
