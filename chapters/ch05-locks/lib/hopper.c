@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ struct hopper {
     struct deque q;
     size_t item_size, file_bytes;
     char dir[PATH_MAX];
+    struct hopper_io io;
     _Atomic long file_budget; /* queue files that may still be created */
     /* The senders' state: guarded by the deque's back lock. */
     int wfd;                 /* the queue file being written, or -1 */
@@ -56,22 +58,48 @@ static void file_path(const struct hopper *h, uint64_t seq, char *out, size_t le
     snprintf(out, len, "%s/%llu", h->dir, (unsigned long long)seq);
 }
 
-/* Deletes every file in the channel's directory. */
+/* One line about the channel's files to the io's log, or to stderr. */
+static void report(const struct hopper *h, const char *fmt, ...)
+{
+    char line[PATH_MAX + 256];
+    int n = snprintf(line, sizeof line, "hopper: %s: ", h->dir);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (h->io.log != NULL)
+        h->io.log(h->io.arg, line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
+/* Deletes every file in the channel's directory: 0, or the -errno of the
+ * first step that failed (a readdir() that fails, as a 32-bit one without
+ * 64-bit file offsets does on a file system with 64-bit inode numbers,
+ * must not pass for an empty folder). */
 static int clear_dir(const struct hopper *h)
 {
     DIR *d = opendir(h->dir);
     if (d == NULL)
         return -errno;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    int rc = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (e == NULL) {
+            if (errno != 0 && rc == 0)
+                rc = -errno;
+            break;
+        }
         if (e->d_name[0] == '.')
             continue;
         char p[PATH_MAX + 256];
         snprintf(p, sizeof p, "%s/%s", h->dir, e->d_name);
-        unlink(p);
+        if (unlink(p) != 0 && rc == 0)
+            rc = -errno;
     }
     closedir(d);
-    return 0;
+    return rc;
 }
 
 /* mkdir of DATA_DIR/NAME, emptied of earlier queue files. */
@@ -94,8 +122,12 @@ static void hopper_put(struct hopper *h)
         return;
     if (h->wfd >= 0)
         close(h->wfd);
-    clear_dir(h);
-    rmdir(h->dir);
+    /* Nobody is left to return an error to: say what stays on disk. */
+    int rc = clear_dir(h);
+    if (rc != 0)
+        report(h, "cannot remove the queue files: %s", strerror(-rc));
+    else if (rmdir(h->dir) != 0)
+        report(h, "cannot remove the folder: %s", strerror(errno));
     deque_destroy(&h->q);
     free(h->rec);
     free(h->pbuf);
@@ -104,6 +136,12 @@ static void hopper_put(struct hopper *h)
 
 int hopper_channel(const struct hopper_config *c, struct hopper_sender **tx,
                    struct hopper_receiver **rx)
+{
+    return hopper_channel_io(c, NULL, tx, rx);
+}
+
+int hopper_channel_io(const struct hopper_config *c, const struct hopper_io *io,
+                      struct hopper_sender **tx, struct hopper_receiver **rx)
 {
     if (c->item_size == 0 || c->in_memory_bytes < c->item_size ||
         (c->max_disk_files > 0 && c->on_disk_bytes < 4 + c->item_size) || c->name == NULL ||
@@ -118,6 +156,8 @@ int hopper_channel(const struct hopper_config *c, struct hopper_sender **tx,
         (h->rec = malloc(4 + c->item_size)) == NULL ||
         (h->pbuf = malloc(sizeof(struct placement) + c->item_size)) == NULL)
         goto fail;
+    if (io != NULL)
+        h->io = *io;
     h->item_size = c->item_size;
     h->file_bytes = c->on_disk_bytes;
     h->wfd = -1;

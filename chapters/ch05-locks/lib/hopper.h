@@ -53,6 +53,22 @@ struct hopper_config {
 int hopper_channel(const struct hopper_config *c, struct hopper_sender **tx,
                    struct hopper_receiver **rx);
 
+/* What a channel does with the world outside it, for tests and tools: each
+ * field may be NULL (or the whole struct, for hopper_channel) for the
+ * default. */
+struct hopper_io {
+    /* Receives each line the channel reports, without a newline: a queue
+     * file it could not remove, a corrupt record it skipped. Default: the
+     * line on stderr. */
+    void (*log)(void *arg, const char *line);
+    void *arg; /* passed to the functions above */
+};
+
+/* As hopper_channel, with io's functions in place of the defaults (io is
+ * copied; NULL: the defaults). */
+int hopper_channel_io(const struct hopper_config *c, const struct hopper_io *io,
+                      struct hopper_sender **tx, struct hopper_receiver **rx);
+
 /* A new sender on the same channel. NULL when out of memory. */
 struct hopper_sender *hopper_sender_clone(struct hopper_sender *tx);
 
@@ -72,7 +88,8 @@ int hopper_recv(struct hopper_receiver *rx, void *item);
 int hopper_recv_timed(struct hopper_receiver *rx, void *item, long timeout_ms);
 
 /* Each sender and the receiver are freed once; the last one frees the
- * channel and its files. */
+ * channel and its files, and reports (one line, see hopper_io) a file or the
+ * folder it could not remove. */
 void hopper_sender_free(struct hopper_sender *tx);
 void hopper_receiver_free(struct hopper_receiver *rx);
 

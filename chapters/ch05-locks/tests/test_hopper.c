@@ -4,7 +4,6 @@
  * told by their mode bits, corrupt and truncated files; the book's properties
  * P1 (several senders: the same multiset), P2 (one sender: the same order)
  * and P3 (the (8, 8, 5, 10) loop). */
-#define _GNU_SOURCE /* mkdtemp */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,29 +14,10 @@
 
 #include "env.h"
 #include "hopper.h"
+#include "hopper_tmp.h"
 #include "prop.h"
 #include "test.h"
 #include "threads.h"
-
-/* A fresh temporary directory per channel. */
-static char *temp_dir(void)
-{
-    char *d = strdup("/tmp/hopper-test-XXXXXX");
-    if (d == NULL || mkdtemp(d) == NULL) {
-        free(d);
-        return NULL;
-    }
-    return d;
-}
-
-static void remove_dir(char *d)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s/q", d);
-    rmdir(p); /* the channel removed its files when it was freed */
-    rmdir(d);
-    free(d);
-}
 
 struct chan2 {
     char *dir;
@@ -47,13 +27,13 @@ struct chan2 {
 
 static int open_chan(struct chan2 *c, size_t mem, size_t disk, size_t files)
 {
-    c->dir = temp_dir();
+    c->dir = hopper_tmp_make();
     if (c->dir == NULL)
         return -errno;
     struct hopper_config cfg = {c->dir, "q", sizeof(uint64_t), mem, disk, files};
     int rc = hopper_channel(&cfg, &c->tx, &c->rx);
     if (rc != 0)
-        remove_dir(c->dir);
+        hopper_tmp_remove(c->dir);
     return rc;
 }
 
@@ -61,7 +41,7 @@ static void close_chan(struct chan2 *c)
 {
     hopper_sender_free(c->tx);
     hopper_receiver_free(c->rx);
-    remove_dir(c->dir);
+    hopper_tmp_remove(c->dir);
 }
 
 static int send_u64(struct hopper_sender *tx, uint64_t v)
@@ -86,7 +66,7 @@ TEST(hopper, refuses_bad_sizes)
 {
     struct hopper_sender *tx;
     struct hopper_receiver *rx;
-    char *d = temp_dir();
+    char *d = hopper_tmp_make();
     ASSERT(d != NULL);
     struct hopper_config c = {d, "q", 8, 4, 100, 1};
     ASSERT_EQ(hopper_channel(&c, &tx, &rx), -EINVAL, "memory for less than one item");
@@ -96,7 +76,7 @@ TEST(hopper, refuses_bad_sizes)
     ASSERT_EQ(hopper_channel(&c, &tx, &rx), -EINVAL);
     c = (struct hopper_config){"/no/such/dir", "q", 8, 64, 100, 1};
     ASSERT_EQ(hopper_channel(&c, &tx, &rx), -ENOENT);
-    remove_dir(d);
+    hopper_tmp_remove(d);
 }
 
 TEST(hopper, memory_then_disk_in_order)
