@@ -30,7 +30,8 @@ struct hopper {
     size_t item_size, file_bytes;
     char dir[PATH_MAX];
     struct hopper_io io;
-    _Atomic long file_budget; /* queue files that may still be created */
+    _Atomic long file_budget;     /* queue files that may still be created */
+    _Atomic uint64_t stale_files; /* see struct hopper_stats */
     /* The senders' state: guarded by the deque's back lock. */
     int wfd;                 /* the queue file being written, or -1 */
     uint64_t wseq, next_seq; /* its number; the number of the next one */
@@ -73,12 +74,25 @@ static void report(const struct hopper *h, const char *fmt, ...)
         fprintf(stderr, "%s\n", line);
 }
 
-/* Deletes every file in the channel's directory: 0, or the -errno of the
- * first step that failed (a readdir() that fails, as a 32-bit one without
- * 64-bit file offsets does on a file system with 64-bit inode numbers,
- * must not pass for an empty folder). */
-static int clear_dir(const struct hopper *h)
+/* A queue file's name: digits only. Nothing else in the folder is ours. */
+static bool is_queue_file(const char *name)
 {
+    if (name[0] == '\0')
+        return false;
+    for (; *name != '\0'; name++)
+        if (*name < '0' || *name > '9')
+            return false;
+    return true;
+}
+
+/* Looks at the channel's folder: counts the queue files and what else is in
+ * it, and deletes the queue files if asked. 0, or the -errno of the first
+ * step that failed (a readdir() that fails, as a 32-bit one without 64-bit
+ * file offsets does on a file system with 64-bit inode numbers, must not
+ * pass for an empty folder). */
+static int scan_dir(const struct hopper *h, bool remove, size_t *queue_files, size_t *others)
+{
+    *queue_files = *others = 0;
     DIR *d = opendir(h->dir);
     if (d == NULL)
         return -errno;
@@ -91,18 +105,36 @@ static int clear_dir(const struct hopper *h)
                 rc = -errno;
             break;
         }
-        if (e->d_name[0] == '.')
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
+        if (!is_queue_file(e->d_name)) {
+            (*others)++;
+            continue;
+        }
+        (*queue_files)++;
         char p[PATH_MAX + 256];
         snprintf(p, sizeof p, "%s/%s", h->dir, e->d_name);
-        if (unlink(p) != 0 && rc == 0)
+        if (remove && unlink(p) != 0 && rc == 0)
             rc = -errno;
     }
     closedir(d);
     return rc;
 }
 
-/* mkdir of DATA_DIR/NAME, emptied of earlier queue files. */
+/* A name is one plain component: not empty, not "." or "..", no '/'. The
+ * folder it names is emptied, so anything else could empty someone's. */
+static int check_name(const char *name)
+{
+    if (name == NULL || name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+        strchr(name, '/') != NULL)
+        return -EINVAL;
+    return strlen(name) > NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* mkdir of DATA_DIR/NAME. Queue files of an earlier run are removed, not
+ * delivered (nor were they by the book's hopper), and reported; a folder
+ * that holds anything else is refused untouched (-ENOTEMPTY), and a queue
+ * file that cannot be removed fails the channel with its errno. */
 static int prepare_dir(struct hopper *h, const struct hopper_config *c)
 {
     struct stat st;
@@ -112,7 +144,19 @@ static int prepare_dir(struct hopper *h, const struct hopper_config *c)
         return -ENAMETOOLONG;
     if (mkdir(h->dir, 0755) != 0 && errno != EEXIST)
         return -errno;
-    return clear_dir(h);
+    size_t stale, others;
+    int rc = scan_dir(h, false, &stale, &others);
+    if (rc != 0)
+        return rc;
+    if (others > 0)
+        return -ENOTEMPTY;
+    if (stale == 0)
+        return 0;
+    rc = scan_dir(h, true, &stale, &others);
+    report(h, "removed %zu queue file(s) left from an earlier run; their items are not delivered",
+           stale);
+    atomic_store(&h->stale_files, stale);
+    return rc;
 }
 
 /* The last sender or receiver gone: the channel and its files go too. */
@@ -123,7 +167,8 @@ static void hopper_put(struct hopper *h)
     if (h->wfd >= 0)
         close(h->wfd);
     /* Nobody is left to return an error to: say what stays on disk. */
-    int rc = clear_dir(h);
+    size_t removed, others;
+    int rc = scan_dir(h, true, &removed, &others);
     if (rc != 0)
         report(h, "cannot remove the queue files: %s", strerror(-rc));
     else if (rmdir(h->dir) != 0)
@@ -144,13 +189,15 @@ int hopper_channel_io(const struct hopper_config *c, const struct hopper_io *io,
                       struct hopper_sender **tx, struct hopper_receiver **rx)
 {
     if (c->item_size == 0 || c->in_memory_bytes < c->item_size ||
-        (c->max_disk_files > 0 && c->on_disk_bytes < 4 + c->item_size) || c->name == NULL ||
-        c->name[0] == '\0' || strchr(c->name, '/') != NULL)
+        (c->max_disk_files > 0 && c->on_disk_bytes < 4 + c->item_size))
         return -EINVAL;
+    int rc = check_name(c->name);
+    if (rc != 0)
+        return rc;
     struct hopper *h = calloc(1, sizeof *h);
     *tx = calloc(1, sizeof **tx);
     *rx = calloc(1, sizeof **rx);
-    int rc = -ENOMEM;
+    rc = -ENOMEM;
     if (h == NULL || *tx == NULL || *rx == NULL ||
         ((*rx)->buf = malloc(sizeof(struct placement) + c->item_size)) == NULL ||
         (h->rec = malloc(4 + c->item_size)) == NULL ||
@@ -246,7 +293,10 @@ static int write_to_disk(struct hopper *h, const void *item)
             return -ENOSPC;
         char p[PATH_MAX + 32];
         file_path(h, h->next_seq, p, sizeof p);
-        int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        /* O_EXCL: a file of that name that is not ours (left behind, or
+         * made by someone else) is never written into, nor its records
+         * delivered as ours. */
+        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
             return -errno;
         atomic_fetch_sub(&h->file_budget, 1);
@@ -438,4 +488,11 @@ int hopper_recv(struct hopper_receiver *rx, void *item)
 int hopper_recv_timed(struct hopper_receiver *rx, void *item, long timeout_ms)
 {
     return recv_placement(rx, item, timeout_ms);
+}
+
+void hopper_get_stats(struct hopper_receiver *rx, struct hopper_stats *st)
+{
+    *st = (struct hopper_stats){
+        .stale_files = atomic_load(&rx->h->stale_files),
+    };
 }

@@ -40,8 +40,11 @@ struct hopper_sender;
 struct hopper_receiver;
 
 struct hopper_config {
-    const char *data_dir;   /* must exist */
-    const char *name;       /* a subdirectory of data_dir; emptied if it exists */
+    const char *data_dir; /* must exist */
+    /* A subdirectory of data_dir: one plain file name (not "." or ".."). If
+     * it exists it may hold only queue files (names of digits), which are
+     * removed, not delivered, and reported in one line (see hopper_io). */
+    const char *name;
     size_t item_size;       /* bytes per item, fixed */
     size_t in_memory_bytes; /* at least item_size: in_memory_bytes / item_size slots */
     size_t on_disk_bytes;   /* per queue file; at least 4 + item_size */
@@ -49,7 +52,9 @@ struct hopper_config {
 };
 
 /* Creates the channel: one sender (clone it for more) and the receiver.
- * 0, -EINVAL (sizes), or -errno of mkdir/opendir. */
+ * 0, -EINVAL (sizes, or a name that is not one plain file name),
+ * -ENOTEMPTY (the folder holds something that is not a queue file), or
+ * -errno of mkdir, readdir or unlink. */
 int hopper_channel(const struct hopper_config *c, struct hopper_sender **tx,
                    struct hopper_receiver **rx);
 
@@ -73,7 +78,8 @@ int hopper_channel_io(const struct hopper_config *c, const struct hopper_io *io,
 struct hopper_sender *hopper_sender_clone(struct hopper_sender *tx);
 
 /* 0; -ENOSPC when memory and disk are full (the item stays with the caller);
- * -errno when a queue file cannot be opened or written. */
+ * -errno when a queue file cannot be opened or written (-EEXIST: a file of
+ * the next queue file's name appeared, and is left alone). */
 int hopper_send(struct hopper_sender *tx, const void *item);
 
 /* Announces the items on disk to the receiver: 0 (or nothing to announce),
@@ -86,6 +92,13 @@ int hopper_recv(struct hopper_receiver *rx, void *item);
 
 /* As hopper_recv, giving up after timeout_ms with -ETIMEDOUT. */
 int hopper_recv_timed(struct hopper_receiver *rx, void *item, long timeout_ms);
+
+/* What went wrong with the channel's files so far. */
+struct hopper_stats {
+    uint64_t stale_files; /* queue files of an earlier run that hopper_channel removed */
+};
+
+void hopper_get_stats(struct hopper_receiver *rx, struct hopper_stats *st);
 
 /* Each sender and the receiver are freed once; the last one frees the
  * channel and its files, and reports (one line, see hopper_io) a file or the
