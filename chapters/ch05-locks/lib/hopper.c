@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,9 +48,11 @@ struct hopper_sender {
 
 struct hopper_receiver {
     struct hopper *h;
-    unsigned char *buf; /* a placement */
-    uint64_t to_read;   /* items still to read from the files */
-    int rfd;            /* the queue file being read, or -1 */
+    unsigned char *buf;       /* a placement */
+    unsigned char *rec;       /* a record read from a queue file */
+    uint64_t corrupt_records; /* see struct hopper_stats */
+    uint64_t to_read;         /* items still to read from the files */
+    int rfd;                  /* the queue file being read, or -1 */
     uint64_t rseq;
     size_t in_file; /* records read from it */
 };
@@ -57,6 +60,29 @@ struct hopper_receiver {
 static void file_path(const struct hopper *h, uint64_t seq, char *out, size_t len)
 {
     snprintf(out, len, "%s/%llu", h->dir, (unsigned long long)seq);
+}
+
+/* CRC32C (Castagnoli), the checksum of each record: table-driven, one
+ * byte at a time, the same on every target. */
+static uint32_t crc32c_table[256];
+static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
+
+static void crc32c_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+        crc32c_table[i] = c;
+    }
+}
+
+static uint32_t crc32c(const unsigned char *p, size_t len)
+{
+    uint32_t c = 0xffffffffu;
+    while (len-- > 0)
+        c = crc32c_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+    return c ^ 0xffffffffu;
 }
 
 /* One line about the channel's files to the io's log, or to stderr. */
@@ -200,9 +226,11 @@ int hopper_channel_io(const struct hopper_config *c, const struct hopper_io *io,
     rc = -ENOMEM;
     if (h == NULL || *tx == NULL || *rx == NULL ||
         ((*rx)->buf = malloc(sizeof(struct placement) + c->item_size)) == NULL ||
+        ((*rx)->rec = malloc(4 + c->item_size)) == NULL ||
         (h->rec = malloc(4 + c->item_size)) == NULL ||
         (h->pbuf = malloc(sizeof(struct placement) + c->item_size)) == NULL)
         goto fail;
+    pthread_once(&crc32c_once, crc32c_init);
     if (io != NULL)
         h->io = *io;
     h->item_size = c->item_size;
@@ -224,7 +252,7 @@ fail:
         free(h->rec), free(h->pbuf);
     free(h);
     if (*rx != NULL)
-        free((*rx)->buf);
+        free((*rx)->buf), free((*rx)->rec);
     free(*tx);
     free(*rx);
     *tx = NULL;
@@ -258,6 +286,7 @@ void hopper_receiver_free(struct hopper_receiver *rx)
         close(rx->rfd);
     hopper_put(rx->h);
     free(rx->buf);
+    free(rx->rec);
     free(rx);
 }
 
@@ -304,10 +333,10 @@ static int write_to_disk(struct hopper *h, const void *item)
         h->wseq = h->next_seq++;
         h->written = 0;
     }
-    uint32_t len = (uint32_t)h->item_size;
+    uint32_t crc = crc32c(item, h->item_size);
     unsigned char *r = h->rec;
-    r[0] = (unsigned char)(len >> 24), r[1] = (unsigned char)(len >> 16);
-    r[2] = (unsigned char)(len >> 8), r[3] = (unsigned char)len;
+    r[0] = (unsigned char)(crc >> 24), r[1] = (unsigned char)(crc >> 16);
+    r[2] = (unsigned char)(crc >> 8), r[3] = (unsigned char)crc;
     memcpy(r + 4, item, h->item_size);
     int rc = write_all(h->wfd, r, rec); /* one write: no buffer to flush later */
     if (rc != 0)
@@ -382,12 +411,13 @@ int hopper_flush(struct hopper_sender *tx)
     return rc;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+/* pread() until len bytes or the end of the file: the bytes read, or -errno. */
+static ssize_t read_at(int fd, void *buf, size_t len, off_t off)
 {
     unsigned char *p = buf;
     size_t got = 0;
     while (got < len) {
-        ssize_t n = read(fd, p + got, len - got);
+        ssize_t n = pread(fd, p + got, len - got, off + (off_t)got);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -397,7 +427,7 @@ static int read_all(int fd, void *buf, size_t len)
             break;
         got += (size_t)n;
     }
-    return (int)got;
+    return (ssize_t)got;
 }
 
 /* Opens queue file rseq for reading. */
@@ -429,35 +459,58 @@ static void retire(struct hopper_receiver *rx)
     rx->rseq++;
 }
 
-/* Reads the next announced item from the queue files. */
+/* An announced item that cannot be delivered: counted, and reported once. */
+static int lose(struct hopper_receiver *rx, int rc, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    rx->corrupt_records++;
+    report(rx->h, "file %llu: %s; the item is lost, the next record follows",
+           (unsigned long long)rx->rseq, why);
+    return rc;
+}
+
+/* Reads the next announced record from the queue files. Whatever happens to
+ * it, it is consumed: a bad record costs its own item, never the ones behind
+ * it. Records sit at fixed offsets, so the next one is found without
+ * trusting this one. */
 static int read_disk_value(struct hopper_receiver *rx, void *item)
 {
     struct hopper *h = rx->h;
-    size_t per_file = h->file_bytes / (4 + h->item_size);
+    size_t rec = 4 + h->item_size, per_file = h->file_bytes / rec;
     if (rx->rfd < 0) {
         int rc = open_next(rx);
-        if (rc != 0)
-            return rc == -ENOENT ? -EBADMSG : rc; /* an announced file is missing */
+        if (rc != 0) {
+            uint64_t lost = rx->to_read;
+            rx->to_read = 0;
+            rx->corrupt_records += lost - 1; /* lose() counts one */
+            return lose(rx, rc == -ENOENT ? -EBADMSG : rc, "cannot open (%s): %llu item(s)",
+                        strerror(-rc), (unsigned long long)lost);
+        }
     }
-    unsigned char len_be[4];
-    int n = read_all(rx->rfd, len_be, 4);
-    if (n < 0)
-        return n;
-    if (n < 4)
-        return -EBADMSG; /* announced, so written: the file was cut short */
-    uint32_t len = (uint32_t)len_be[0] << 24 | (uint32_t)len_be[1] << 16 |
-                   (uint32_t)len_be[2] << 8 | len_be[3];
-    if (len != h->item_size)
-        return -EBADMSG; /* not a record of ours */
-    n = read_all(rx->rfd, item, len);
-    if (n < 0)
-        return n;
-    if ((size_t)n != len)
-        return -EBADMSG; /* truncated */
+    off_t off = (off_t)(rx->in_file * rec);
+    ssize_t n = read_at(rx->rfd, rx->rec, rec, off);
     rx->to_read--;
+    int rc = 0;
+    if (n < 0) {
+        rc = lose(rx, (int)n, "offset %lld: %s", (long long)off, strerror((int)-n));
+    } else if ((size_t)n < rec) {
+        rc = lose(rx, -EBADMSG, "offset %lld: record cut short (%zd of %zu bytes)", (long long)off,
+                  n, rec);
+    } else {
+        const unsigned char *r = rx->rec;
+        uint32_t crc = (uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3];
+        if (crc != crc32c(r + 4, h->item_size))
+            rc = lose(rx, -EBADMSG, "offset %lld: checksum mismatch", (long long)off);
+        else
+            memcpy(item, r + 4, h->item_size);
+    }
     if (++rx->in_file == per_file)
         retire(rx);
-    return 0;
+    return rc;
 }
 
 static int recv_placement(struct hopper_receiver *rx, void *item, long timeout_ms)
@@ -494,5 +547,6 @@ void hopper_get_stats(struct hopper_receiver *rx, struct hopper_stats *st)
 {
     *st = (struct hopper_stats){
         .stale_files = atomic_load(&rx->h->stale_files),
+        .corrupt_records = rx->corrupt_records,
     };
 }

@@ -12,7 +12,12 @@
  * needed, and reading the files needs no lock at all.
  *
  * Queue files live in DATA_DIR/NAME/, named 0, 1, 2...: records of a 4-byte
- * big-endian length and the item's bytes. A sender fills a file up to
+ * big-endian CRC32C of the item, then the item's bytes. (The book's 4-byte
+ * length said nothing with items of one fixed size; a checksum tells a
+ * changed byte. CRC32C because it catches every error of up to 3 bits and
+ * every burst of up to 32 in records of this size, where a sum would miss
+ * swapped bytes, and because x86 and ARMv8 have instructions for it should
+ * the table-driven one here ever cost too much.) A sender fills a file up to
  * on_disk_bytes (as many records as fit), marks it read-only (chmod 0444) at
  * once, and opens the next file at its next spill while the file budget
  * lasts. The receiver, having read as many records as a file holds, looks at
@@ -24,7 +29,11 @@
  * -ENOSPC and the item stays with the caller (nothing accepted is lost or
  * duplicated); -EIO (or the errno of the file call) when the disk fails;
  * hopper_flush returns -EAGAIN when it cannot announce the items on disk yet.
- * A corrupt or truncated queue file makes hopper_recv return -EBADMSG.
+ * A corrupt record (its checksum does not match) or a record missing from a
+ * queue file cut short makes hopper_recv return -EBADMSG once, for that
+ * item: it is counted (hopper_get_stats), reported in one line naming the
+ * file and offset, and skipped; the next receive goes on with the next
+ * record.
  *
  * The lazy flip: items written to disk are announced by the next send that
  * finds room, so the last ones stay invisible to the receiver until another
@@ -86,8 +95,9 @@ int hopper_send(struct hopper_sender *tx, const void *item);
  * -EAGAIN when the deque has no room for the announcement yet. */
 int hopper_flush(struct hopper_sender *tx);
 
-/* Blocks until an item arrives: 0; -EBADMSG for a corrupt or truncated queue
- * file; -errno for a file that cannot be read. */
+/* Blocks until an item arrives: 0; -EBADMSG for a corrupt or missing
+ * record, -errno for one that cannot be read: that item is lost, counted and
+ * reported, and the next call goes on with the next one. */
 int hopper_recv(struct hopper_receiver *rx, void *item);
 
 /* As hopper_recv, giving up after timeout_ms with -ETIMEDOUT. */
@@ -95,9 +105,11 @@ int hopper_recv_timed(struct hopper_receiver *rx, void *item, long timeout_ms);
 
 /* What went wrong with the channel's files so far. */
 struct hopper_stats {
-    uint64_t stale_files; /* queue files of an earlier run that hopper_channel removed */
+    uint64_t stale_files;     /* queue files of an earlier run that hopper_channel removed */
+    uint64_t corrupt_records; /* items lost to corrupt, missing or unreadable records */
 };
 
+/* Called by the receiver's thread. */
 void hopper_get_stats(struct hopper_receiver *rx, struct hopper_stats *st);
 
 /* Each sender and the receiver are freed once; the last one frees the
