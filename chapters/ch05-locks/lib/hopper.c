@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "annotate.h"
 #include "deque.h"
 
 enum placement_kind { MEMORY, DISK };
@@ -33,6 +34,8 @@ struct hopper {
     struct hopper_io io;
     _Atomic long file_budget;     /* queue files that may still be created */
     _Atomic uint64_t stale_files; /* see struct hopper_stats */
+    _Atomic uint64_t write_errors;
+    _Atomic uint64_t sealed_upto; /* queue files 0 .. sealed_upto-1 take no more records */
     /* The senders' state: guarded by the deque's back lock. */
     int wfd;                 /* the queue file being written, or -1 */
     uint64_t wseq, next_seq; /* its number; the number of the next one */
@@ -55,6 +58,7 @@ struct hopper_receiver {
     int rfd;                  /* the queue file being read, or -1 */
     uint64_t rseq;
     size_t in_file; /* records read from it */
+    size_t rcount;  /* records it holds, once finished; SIZE_MAX before */
 };
 
 static void file_path(const struct hopper *h, uint64_t seq, char *out, size_t len)
@@ -83,6 +87,13 @@ static uint32_t crc32c(const unsigned char *p, size_t len)
     while (len-- > 0)
         c = crc32c_table[(c ^ *p++) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
+}
+
+/* The default hopper_io.pwrite. */
+static ssize_t sys_pwrite(void *arg, int fd, const void *buf, size_t len, off_t off)
+{
+    (void)arg;
+    return pwrite(fd, buf, len, off);
 }
 
 /* One line about the channel's files to the io's log, or to stderr. */
@@ -233,10 +244,13 @@ int hopper_channel_io(const struct hopper_config *c, const struct hopper_io *io,
     pthread_once(&crc32c_once, crc32c_init);
     if (io != NULL)
         h->io = *io;
+    if (h->io.pwrite == NULL)
+        h->io.pwrite = sys_pwrite;
     h->item_size = c->item_size;
     h->file_bytes = c->on_disk_bytes;
     h->wfd = -1;
     atomic_init(&h->file_budget, (long)c->max_disk_files);
+    ANNOTATE_ATOMIC(&h->sealed_upto);
     if ((rc = prepare_dir(h, c)) != 0)
         goto fail;
     if ((rc = deque_init(&h->q, c->in_memory_bytes / c->item_size,
@@ -290,30 +304,56 @@ void hopper_receiver_free(struct hopper_receiver *rx)
     free(rx);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Writes a record at offset off through io's pwrite, going on after short
+ * writes: 0 or -errno. */
+static int write_record(struct hopper *h, const unsigned char *r, size_t len, off_t off)
 {
-    const unsigned char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += n, len -= (size_t)n;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = h->io.pwrite(h->io.arg, h->wfd, r + done, len - done, off + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        done += (size_t)n;
     }
     return 0;
+}
+
+/* The current queue file takes no more records: it is closed, made
+ * read-only and counted as finished (sealed_upto), before any record of the
+ * next file is announced. The receiver, having read the records it holds,
+ * deletes it and returns it to the budget. Back lock held. */
+static void seal(struct hopper *h)
+{
+    close(h->wfd);
+    h->wfd = -1;
+    char p[PATH_MAX + 32];
+    file_path(h, h->wseq, p, sizeof p);
+    /* The records are in and will be announced: a failure here must not
+     * refuse them. sealed_upto tells the receiver all the same. */
+    (void)chmod(p, 0444);
+    /* release: the chmod and the file's records, to the acquire in
+     * retire_if_done */
+    ANNOTATE_HB_BEFORE(&h->sealed_upto);
+    atomic_store_explicit(&h->sealed_upto, h->wseq + 1, memory_order_release);
 }
 
 /* Appends one record to the current queue file, opening the next one while
  * the budget lasts. The number advances only once the file exists: the
  * companion code advanced it first, and a Full left a gap the receiver could
- * not cross. A file with no room for another record is closed and made
- * read-only at once, before the record is announced: the receiver, having
- * read that many records, finds it finished and deletes it. (Made read-only
- * at the next write instead, a file read to its end stayed on disk, holding
- * its place in the budget, until the receiver came back to it: with a budget
- * of one file, never.) Back lock held. */
+ * not cross. A file with no room for another record is sealed at once,
+ * before the record is announced. (Made read-only at the next write instead,
+ * a file read to its end stayed on disk, holding its place in the budget,
+ * until the receiver came back to it: with a budget of one file, never.)
+ *
+ * A write that fails part-way (a full disk) must leave nothing behind: the
+ * record goes at the offset after the last whole one, not wherever the file
+ * ends, and the file is cut back to that offset, so the refused item's
+ * first bytes never precede an accepted one. A file that holds records is
+ * then sealed short: the receiver retires it once read, and its space comes
+ * back (left open, a file bigger than the free space never completed, and
+ * the disk stayed full). Back lock held. */
 static int write_to_disk(struct hopper *h, const void *item)
 {
     size_t rec = 4 + h->item_size;
@@ -338,20 +378,20 @@ static int write_to_disk(struct hopper *h, const void *item)
     r[0] = (unsigned char)(crc >> 24), r[1] = (unsigned char)(crc >> 16);
     r[2] = (unsigned char)(crc >> 8), r[3] = (unsigned char)crc;
     memcpy(r + 4, item, h->item_size);
-    int rc = write_all(h->wfd, r, rec); /* one write: no buffer to flush later */
-    if (rc != 0)
+    int rc = write_record(h, r, rec, (off_t)h->written);
+    if (rc != 0) {
+        atomic_fetch_add(&h->write_errors, 1);
+        /* Shrinking needs no space. Should it fail, the next record still
+         * goes at h->written over the stray bytes, and nothing past the
+         * records announced is ever read. */
+        (void)ftruncate(h->wfd, (off_t)h->written);
+        if (h->written > 0)
+            seal(h);
         return rc;
-    h->written += rec;
-    if (h->written + rec > h->file_bytes) {
-        close(h->wfd);
-        h->wfd = -1;
-        char p[PATH_MAX + 32];
-        file_path(h, h->wseq, p, sizeof p);
-        /* The record is in and will be announced: a failure here must not
-         * refuse it. The receiver would then find the file unfinished and
-         * say -EBADMSG rather than wait on it. */
-        (void)chmod(p, 0444);
     }
+    h->written += rec;
+    if (h->written + rec > h->file_bytes)
+        seal(h);
     return 0;
 }
 
@@ -437,19 +477,14 @@ static int open_next(struct hopper_receiver *rx)
     file_path(rx->h, rx->rseq, p, sizeof p);
     rx->rfd = open(p, O_RDONLY | O_CLOEXEC);
     rx->in_file = 0;
+    rx->rcount = SIZE_MAX;
     return rx->rfd < 0 ? -errno : 0;
 }
 
-/* The receiver has read every record a file can hold. A read-only file is
- * finished (the senders have moved on): delete it and give its place back to
- * the budget. Its mode bits say so, not access(), which tells root that every
- * file is writable. A file still writable is left open: if more is announced
- * the next read finds its end and says -EBADMSG. */
+/* Deletes the file the receiver has read to its end and gives its place
+ * back to the budget. */
 static void retire(struct hopper_receiver *rx)
 {
-    struct stat st;
-    if (fstat(rx->rfd, &st) != 0 || (st.st_mode & 0222) != 0)
-        return;
     close(rx->rfd);
     rx->rfd = -1;
     char p[PATH_MAX + 32];
@@ -457,6 +492,34 @@ static void retire(struct hopper_receiver *rx)
     unlink(p);
     atomic_fetch_add(&rx->h->file_budget, 1);
     rx->rseq++;
+}
+
+/* Retires the file being read once it is finished and read to its end. A
+ * file is finished when the senders sealed it (sealed_upto) or, as the
+ * book has it, when it is read-only: its mode bits say so, not access(),
+ * which tells root that every file is writable. How many records a finished
+ * file holds, full or sealed short by a failed write, its size says, looked
+ * up once. A file not finished is left open: if more is announced, the next
+ * read finds its end and says -EBADMSG. */
+static void retire_if_done(struct hopper_receiver *rx)
+{
+    struct hopper *h = rx->h;
+    size_t rec = 4 + h->item_size;
+    if (rx->rfd < 0)
+        return;
+    if (rx->rcount == SIZE_MAX) {
+        /* acquire: pairs with the release in seal */
+        bool sealed = rx->rseq < atomic_load_explicit(&h->sealed_upto, memory_order_acquire);
+        ANNOTATE_HB_AFTER(&h->sealed_upto);
+        if (!sealed && rx->in_file != h->file_bytes / rec)
+            return;
+        struct stat st;
+        if (fstat(rx->rfd, &st) != 0 || (!sealed && (st.st_mode & 0222) != 0))
+            return;
+        rx->rcount = (size_t)st.st_size / rec;
+    }
+    if (rx->in_file >= rx->rcount)
+        retire(rx);
 }
 
 /* An announced item that cannot be delivered: counted, and reported once. */
@@ -480,7 +543,8 @@ static int lose(struct hopper_receiver *rx, int rc, const char *fmt, ...)
 static int read_disk_value(struct hopper_receiver *rx, void *item)
 {
     struct hopper *h = rx->h;
-    size_t rec = 4 + h->item_size, per_file = h->file_bytes / rec;
+    size_t rec = 4 + h->item_size;
+    retire_if_done(rx); /* sealed short after its last record was read */
     if (rx->rfd < 0) {
         int rc = open_next(rx);
         if (rc != 0) {
@@ -508,8 +572,8 @@ static int read_disk_value(struct hopper_receiver *rx, void *item)
         else
             memcpy(item, r + 4, h->item_size);
     }
-    if (++rx->in_file == per_file)
-        retire(rx);
+    rx->in_file++;
+    retire_if_done(rx);
     return rc;
 }
 
@@ -519,6 +583,7 @@ static int recv_placement(struct hopper_receiver *rx, void *item, long timeout_m
     for (;;) {
         if (rx->to_read > 0)
             return read_disk_value(rx, item);
+        retire_if_done(rx); /* sealed short since its last record was read */
         if (timeout_ms < 0)
             deque_pop_front(&h->q, rx->buf);
         else if (deque_pop_front_timed(&h->q, rx->buf, timeout_ms) != 0)
@@ -548,5 +613,6 @@ void hopper_get_stats(struct hopper_receiver *rx, struct hopper_stats *st)
     *st = (struct hopper_stats){
         .stale_files = atomic_load(&rx->h->stale_files),
         .corrupt_records = rx->corrupt_records,
+        .write_errors = atomic_load(&rx->h->write_errors),
     };
 }

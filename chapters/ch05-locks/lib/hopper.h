@@ -23,7 +23,10 @@
  * lasts. The receiver, having read as many records as a file holds, looks at
  * its mode bits (fstat, not access(): as root access() says every file is
  * writable): a read-only file is exhausted, so it deletes it and returns one
- * file to the budget.
+ * file to the budget. A write that fails (a full disk) leaves no partial
+ * record: the file is cut back to its last whole record and, if it holds
+ * any, sealed short, so the receiver retires it once read and its space
+ * comes back.
  *
  * Errors, as the book's: a send that finds memory and disk full returns
  * -ENOSPC and the item stays with the caller (nothing accepted is lost or
@@ -44,6 +47,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct hopper_sender;
 struct hopper_receiver;
@@ -71,6 +75,10 @@ int hopper_channel(const struct hopper_config *c, struct hopper_sender **tx,
  * field may be NULL (or the whole struct, for hopper_channel) for the
  * default. */
 struct hopper_io {
+    /* Writes a queue file's bytes, as pwrite(2): how many it wrote (maybe
+     * fewer than len), or -1 with errno set. Tests use it for short writes
+     * and a disk that fills part-way through a record. Default: pwrite. */
+    ssize_t (*pwrite)(void *arg, int fd, const void *buf, size_t len, off_t off);
     /* Receives each line the channel reports, without a newline: a queue
      * file it could not remove, a corrupt record it skipped. Default: the
      * line on stderr. */
@@ -88,7 +96,9 @@ struct hopper_sender *hopper_sender_clone(struct hopper_sender *tx);
 
 /* 0; -ENOSPC when memory and disk are full (the item stays with the caller);
  * -errno when a queue file cannot be opened or written (-EEXIST: a file of
- * the next queue file's name appeared, and is left alone). */
+ * the next queue file's name appeared, and is left alone; -ENOSPC also when
+ * the file system is full). A write that fails leaves no byte of the item
+ * behind, and the item stays with the caller. */
 int hopper_send(struct hopper_sender *tx, const void *item);
 
 /* Announces the items on disk to the receiver: 0 (or nothing to announce),
@@ -107,6 +117,7 @@ int hopper_recv_timed(struct hopper_receiver *rx, void *item, long timeout_ms);
 struct hopper_stats {
     uint64_t stale_files;     /* queue files of an earlier run that hopper_channel removed */
     uint64_t corrupt_records; /* items lost to corrupt, missing or unreadable records */
+    uint64_t write_errors;    /* sends refused because a queue file write failed */
 };
 
 /* Called by the receiver's thread. */
