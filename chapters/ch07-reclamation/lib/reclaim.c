@@ -58,6 +58,15 @@ void reclaim_destroy(struct reclaim_domain *d)
     collect_quiescent(d); /* EBR parks here what no bag could take */
 }
 
+int reclaim_register(struct reclaim_domain *d)
+{
+    if (d->kind == RECLAIM_HP)
+        return hp_local_get(&d->hp) != NULL ? 0 : -ENOMEM;
+    if (d->kind == RECLAIM_EBR)
+        return ebr_local_get(&d->ebr) != NULL ? 0 : -ENOMEM;
+    return 0; /* QUIESCENT keeps no per-thread state */
+}
+
 void reclaim_no_record(const struct reclaim_domain *d)
 {
     fprintf(stderr, "reclaim: out of memory registering a thread in the %s domain\n",

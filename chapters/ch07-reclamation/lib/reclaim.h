@@ -75,9 +75,15 @@ int reclaim_init(struct reclaim_domain *d, enum reclaim_kind kind);
 /* Frees every retired node. No thread may be inside an operation. */
 void reclaim_destroy(struct reclaim_domain *d);
 
-/* The thread could not get a record (out of memory): the verbs of the stack
- * and the queue have no error for it, so this is where it stops, with one
- * line on stderr. */
+/* Gets the calling thread's record in d now (hazard pointers, EBR): 0, or
+ * -ENOMEM. A thread that called it and got 0 never allocates in reclaim_enter
+ * again, so a program that must not stop registers each thread first and
+ * decides what to do on the error. */
+int reclaim_register(struct reclaim_domain *d);
+
+/* A thread that did not register could not get a record on its first
+ * reclaim_enter (out of memory): the verbs of the stack and the queue have no
+ * error for it, so this is where it stops, with one line on stderr. */
 _Noreturn void reclaim_no_record(const struct reclaim_domain *d);
 
 static LAB_FORCE_INLINE struct reclaim_guard reclaim_enter(struct reclaim_domain *d)

@@ -135,6 +135,35 @@ TEST(out_of_memory, reclaim_retire_parks_what_ebr_cannot_bag)
     ASSERT_EQ(frees, EBR_BAG_CAP + 3, "and all freed by destroy");
 }
 
+/* reclaim_register is the error-returning way in: refused while memory runs
+ * out, and once it succeeded, reclaim_enter needs no memory at all. */
+TEST(out_of_memory, reclaim_register_returns_the_error_and_enter_then_needs_no_memory)
+{
+    const enum reclaim_kind kinds[] = {RECLAIM_HP, RECLAIM_EBR};
+    for (int k = 0; k < 2; k++) {
+        struct reclaim_domain d;
+        ASSERT_EQ(reclaim_init(&d, kinds[k]), 0);
+        d.hp.alloc = failing_alloc;
+        d.ebr.alloc = failing_alloc;
+        fail_from(0);
+        ASSERT_EQ(reclaim_register(&d), -ENOMEM, "%s: no record, an error",
+                  reclaim_kind_name(kinds[k]));
+        fail_from(1000);
+        ASSERT_EQ(reclaim_register(&d), 0, "%s: with memory back, a record",
+                  reclaim_kind_name(kinds[k]));
+        fail_from(0);
+        int tries = oom_tries;
+        struct reclaim_guard g = reclaim_enter(&d); /* would stop the process if it allocated */
+        reclaim_exit(&g);
+        ASSERT_EQ(oom_tries, tries, "%s: enter allocated nothing", reclaim_kind_name(kinds[k]));
+        reclaim_destroy(&d);
+    }
+    struct reclaim_domain q;
+    ASSERT_EQ(reclaim_init(&q, RECLAIM_QUIESCENT), 0);
+    ASSERT_EQ(reclaim_register(&q), 0, "quiescent keeps no per-thread record");
+    reclaim_destroy(&q);
+}
+
 static struct lab_record *make_none(struct lab_registry *r)
 {
     (void)r;
