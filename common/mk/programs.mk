@@ -45,7 +45,7 @@ LIBBENCH_SRCS := $(wildcard $(TOP)/bench/src/*.c)
 LIBBENCH_OBJS := $(patsubst $(TOP)/bench/src/%.c,$(BUILD)/libbench/obj/%.o,$(LIBBENCH_SRCS))
 LIBBENCH := $(BUILD)/libbench/libbench.a
 # What the result files record as the build's flags.
-FLAGS_DESC := $(CC) $(CSTD) $(OPT) -pthread $(SANFLAGS)
+FLAGS_DESC := $(CC) $(CSTD) $(ARCH_CFLAGS) $(OPT) -pthread $(SANFLAGS)
 
 $(BUILD)/libbench/obj/%.o: $(TOP)/bench/src/%.c
 	@mkdir -p $(@D)
