@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "annotate.h"
 #include "chan.h"
 #include "cli.h"
 #include "clock.h"
@@ -223,6 +224,15 @@ int main(int argc, char **argv)
                         .per_sender = items / (uint64_t)senders,
                         .s = s,
                         .next = next};
+        /* The watchdog's counters are relaxed atomics, read while the
+         * threads run: not the shared state on show, which the channel guards. */
+        ANNOTATE_ATOMIC(&r.stop);
+        ANNOTATE_ATOMIC(&r.taken);
+        ANNOTATE_ATOMIC(&r.recv_site);
+        for (long i = 0; i < senders; i++) {
+            ANNOTATE_ATOMIC(&s[i].site);
+            ANNOTATE_ATOMIC(&s[i].sent);
+        }
         r.c = chan_create_wake(sizeof(uint64_t), (size_t)capacity, how[wake]);
         if (r.c == NULL)
             die("out of memory");
