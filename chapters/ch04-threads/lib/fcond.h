@@ -1,10 +1,11 @@
 /*
  * fcond.h - a condition variable on one futex word, for the channel.
  *
- * glibc's pthread_cond_signal can lose a wakeup (sourceware bug 25847, in every
- * glibc from 2.25 until the fix in 2.41; Debian 12 ships 2.36): with several
- * waiters, a signal can be spent on a waiter group that has already been woken,
- * and the thread it was meant for sleeps on with its condition true. Chapter 5's
+ * glibc's pthread_cond_signal can lose a wakeup (sourceware bug 25847, from
+ * glibc 2.25 on, fixed upstream in 2.41; Debian 12 ships 2.36): with several
+ * waiters, one that wakes late can take a signal meant for a newer one, glibc's
+ * hand-back of that signal can drop it, and the thread it was meant for sleeps
+ * on with its condition true. Chapter 5's
  * README shows the hang and its rate; this is what the channel sleeps on instead.
  *
  * The whole state is a sequence number. A waiter reads it while holding the
