@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "counted.h"
 #include "ebr.h"
 #include "hp.h"
 #include "reclaim.h"
@@ -31,26 +32,6 @@ static void fail_from(int allow)
 {
     oom_allow = allow;
     oom_tries = 0;
-}
-
-struct counted {
-    struct reclaim_node link;
-    int *frees;
-};
-
-static void counted_free(struct reclaim_node *n)
-{
-    struct counted *c = (struct counted *)n;
-    (*c->frees)++;
-    free(c);
-}
-
-static struct counted *counted_new(int *frees)
-{
-    struct counted *c = malloc(sizeof *c);
-    if (c != NULL)
-        c->frees = frees;
-    return c;
 }
 
 TEST(out_of_memory, hp_registration_returns_null_and_the_domain_goes_on)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "counted.h"
 #include "ebr.h"
 #include "env.h"
 #include "hp.h"
@@ -21,27 +22,6 @@
 #include "test.h"
 #include "threads.h"
 #include "treiber.h"
-
-/* A node that counts its frees. */
-struct counted {
-    struct reclaim_node link; /* first: hazards name the node */
-    int *frees;
-};
-
-static void counted_free(struct reclaim_node *n)
-{
-    struct counted *c = (struct counted *)n;
-    (*c->frees)++;
-    free(c);
-}
-
-static struct counted *counted_new(int *frees)
-{
-    struct counted *c = malloc(sizeof *c);
-    if (c != NULL)
-        c->frees = frees;
-    return c;
-}
 
 /* ---- hazard pointers ---- */
 
