@@ -6,6 +6,8 @@
 #
 # Writes OUT_BASE.png and OUT_BASE.svg; with a SNAPSHOT_DIR ("-" for none)
 # also copies them there for a README, with a .txt naming machine and date.
+# Exit status: 0 drawn, 3 no data yet (the line printed names the command that
+# makes it), 1 gnuplot failed.
 set -u
 script=$1 out=$2 snap=$3 hint=$4
 shift 4
@@ -16,7 +18,7 @@ done
 name=$(basename "$out")
 if [ -z "$data" ]; then
     echo "   no data for the $name figure: run '$hint' first"
-    exit 1
+    exit 3
 fi
 mkdir -p "$(dirname "$out")"
 top=$(cd "$(dirname "$0")/.." && pwd)
