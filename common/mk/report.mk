@@ -1,7 +1,8 @@
 # report.mk - what make report shows of a chapter (included by chapter.mk).
 #
 # Provides: demo (each DEMOS command run from build/report/<id>/, its output and
-# exit status kept for report.sh, its figures drawn there), plots (each
+# exit status kept for report.sh, which also learns the demos in
+# FAILS_ON_PURPOSE; its figures drawn there), plots (each
 # plots/NAME.gp drawn from its data by plots/plot.sh into build/plots/<id>/),
 # figures (the committed snapshots in figures/ redrawn from the last report's
 # data, with the machine and date), asm. Only `figures` writes into the
@@ -13,7 +14,8 @@ demo: programs benches
 	@$(foreach d,$(DEMOS),\
 	  echo "== $(ID)/$(d): $(subst $(TOP)/,,$(demo_$(d)))"; \
 	  ( cd $(OUT) && $(demo_$(d)) ) > $(OUT)/$(d).txt 2>&1; \
-	  echo "$$?" > $(OUT)/$(d).rc; tail -n 1 $(OUT)/$(d).txt;)
+	  echo "$$?" > $(OUT)/$(d).rc; tail -n 1 $(OUT)/$(d).txt; \
+	  $(if $(filter $(d),$(FAILS_ON_PURPOSE)),touch $(OUT)/$(d).on-purpose;))
 	@$(foreach p,$(PLOTS),$(call PLOT,$(p),$(OUT)/$(p),-) || true;)
 
 # PLOT draws figure p into $(2).png/.svg from the first of its data files that

@@ -6,7 +6,11 @@
 # Each chapter's `make demo` writes its outputs and figures under
 # build/report/<id>/; this script collects the last line of each demo (its
 # summary), the figures and the full outputs into build/report/index.md, and
-# prints that path at the end. Exit status 1 if a demo failed.
+# prints that path at the end. A demo the chapter lists in FAILS_ON_PURPOSE
+# (a racy example that loses its race, a bug shown on purpose) reads "crashed as
+# it should: SIGNAL" or "failed as it should: exit N"; any other non-zero exit
+# fails the report, and its last lines name each failed step and its log.
+# Exit status 1 if a demo failed.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/report
@@ -14,6 +18,16 @@ rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
 failed=0
+failed_steps=()
+
+# how_it_ended RC: "exit N", or the signal's name for a death by signal
+how_it_ended() {
+    if [ "$1" -gt 128 ] && [ "$1" -lt 160 ]; then
+        echo "SIG$(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"
+    else
+        echo "exit $1"
+    fi
+}
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 [ -n "$cpu" ] || cpu=$(uname -m)
@@ -56,7 +70,17 @@ for dir in "$@"; do
             rc=$(cat "$rc_file")
             summary=$(tail -n 1 "$out/$id/$demo.txt" | sed 's/|/\\|/g; s/^==[0-9]*== //')
             status=ok
-            if [ "$rc" != 0 ]; then status="**failed (exit $rc)**"; failed=1; fi
+            if [ -e "$out/$id/$demo.on-purpose" ]; then
+                case $rc in
+                0) status="ok (its bug did not show this time)" ;;
+                1[3-5][0-9]) status="crashed as it should: $(how_it_ended "$rc")" ;;
+                *) status="failed as it should: $(how_it_ended "$rc")" ;;
+                esac
+            elif [ "$rc" != 0 ]; then
+                status="**failed ($(how_it_ended "$rc"))**"
+                failed=1
+                failed_steps+=("$id/$demo ($(how_it_ended "$rc")): build/report/$id/$demo.txt")
+            fi
             echo "| $demo | $status | $summary |"
         done
         for md in "$out/$id"/*.md; do
@@ -85,4 +109,8 @@ done
 echo >>"$out/index.md"
 echo "Report written in $(($(date +%s) - start)) s." >>"$out/index.md"
 echo "report: $out/index.md ($(($(date +%s) - start)) s)"
+if [ "$failed" -ne 0 ]; then
+    echo "report: ${#failed_steps[@]} step(s) failed:"
+    printf '  %s\n' "${failed_steps[@]}"
+fi
 exit $failed
