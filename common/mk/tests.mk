@@ -101,13 +101,16 @@ else ifdef EMULATED
 else
 	@$(MAKE) --no-print-directory SAN=tsan programs
 	@$(MAKE) --no-print-directory SAN=asan programs
-	@$(MK)/verdicts.sh $(RACES_TSV) $(B) $(TSAN_B) $(ASAN_B)
+	@$(MK)/verdicts.sh --keep $(TOP)/build/verdicts/$(ARCH)-$(ID) $(RACES_TSV) $(B) $(TSAN_B) $(ASAN_B)
 endif
 
 # Under qemu only ThreadSanitizer runs (helgrind crashes there); this target runs
-# inside the SAN=tsan make, whose RUN turns ASLR off for TSan's re-exec.
+# inside the SAN=tsan make, whose RUN turns ASLR off for TSan's re-exec. Rows
+# marked qemu-long run there only with RACES_ALL=1 (ci/long). The report of a
+# cell that did not pass is kept in build/verdicts/<arch>-<id>/.
 races-tsan-run:
-	@$(MK)/verdicts.sh --tools tsan --run "$(RUN)" $(RACES_TSV) - $(B) -
+	@$(MK)/verdicts.sh --tools tsan --run "$(RUN)" $(if $(RACES_ALL),--all-emulated) \
+	  --keep $(TOP)/build/verdicts/$(ARCH)-$(ID) $(RACES_TSV) - $(B) -
 
 helgrind: programs
 ifeq ($(RACES_TSV),)

@@ -5,18 +5,23 @@
 # the manifest's.
 #
 #   verdicts.sh [--tools "helgrind drd tsan asan memcheck ubsan"] [--run PREFIX]
-#               [--show TOOL] MANIFEST PLAIN_BIN_DIR TSAN_BIN_DIR ASAN_BIN_DIR
+#               [--all-emulated] [--keep DIR] [--show TOOL]
+#               MANIFEST PLAIN_BIN_DIR TSAN_BIN_DIR ASAN_BIN_DIR
 #
 # PLAIN_BIN_DIR serves helgrind, DRD and memcheck; TSAN_BIN_DIR TSan; ASAN_BIN_DIR
 # the asan and ubsan columns, which read one run of the -fsanitize=address,undefined
 # build. A directory is `-` when its tools are not run (the default --tools is
 # every tool whose directory is given). --run prefixes the TSan runs (qemu for a
-# cross build), and then rows marked host-only are left out. --show TOOL prints
+# cross build), and then rows marked host-only are left out, and so are rows
+# marked qemu-long unless --all-emulated is given (ci/long: under qemu every
+# TSan run starts in about 30 s, so ci/quick runs a race row and a clean row per
+# chapter). --keep DIR keeps the log of every cell that did not pass in DIR
+# (DIR/<row>.<tool>.log) and prints its path. --show TOOL prints
 # the full log of that tool for every cell where it reported something (make
 # helgrind).
 #
 # MANIFEST (tests/races.tsv): one row per run, tab-separated, `#` comments:
-#   program  args  helgrind  drd  tsan  asan  memcheck  ubsan  [host-only]
+#   program  args  helgrind  drd  tsan  asan  memcheck  ubsan  [host-only|qemu-long]
 # args is `-` for none. A verdict is `clean` (no report of any kind; for the
 # valgrind tools also ERROR SUMMARY 0), one kind, kinds joined by `+` in any
 # order (`race+misuse`), or `n/a: reason` (not run; the reason is printed).
@@ -76,10 +81,10 @@ set -u
 
 limit=300
 kinds_known="race lock-order misuse uaf double-free invalid-free overflow leak ub segv uninit other"
-tools="" run="" show=""
+tools="" run="" show="" keep="" all_emulated=""
 usage() {
     echo "usage: verdicts.sh [--tools \"helgrind drd tsan asan memcheck ubsan\"] [--run PREFIX]" \
-        "[--show TOOL] MANIFEST PLAIN_BIN_DIR TSAN_BIN_DIR ASAN_BIN_DIR" >&2
+        "[--all-emulated] [--keep DIR] [--show TOOL] MANIFEST PLAIN_BIN_DIR TSAN_BIN_DIR ASAN_BIN_DIR" >&2
     exit 2
 }
 while [ $# -gt 4 ]; do
@@ -87,6 +92,8 @@ while [ $# -gt 4 ]; do
     --tools) tools=$2; shift 2 ;;
     --run) run=$2; shift 2 ;;
     --show) show=$2; shift 2 ;;
+    --keep) keep=$2; shift 2 ;;
+    --all-emulated) all_emulated=1; shift ;;
     *) echo "verdicts.sh: unknown option $1" >&2; usage ;;
     esac
 done
@@ -115,6 +122,8 @@ for t in $tools; do
 done
 
 logs=$(mktemp -d)
+# the kept reports are this run's only
+[ -z "$keep" ] || rm -f "$keep"/*.log 2>/dev/null
 trap 'rm -rf "$logs"' EXIT
 
 # ---- classifying a tool's log into a set of kinds ------------------------------
@@ -294,18 +303,19 @@ want_of() {
 # ---- the matrix ---------------------------------------------------------------------
 width=$(awk -F '\t' '$1 != "" && $1 !~ /^#/ {
     a = ($2 == "-") ? "" : $2; n = length($1 " " a); if (n > w) w = n } END {print w + 1}' "$manifest")
-pass=0 fail=0 notes=""
+pass=0 fail=0 notes="" kept="" skipped_long=0
 printf '%-*s' "$width" program
 for t in $tools; do printf ' %-18s' "$t"; done
 echo
 while IFS=$'\t' read -r prog args hg drd ts as mc ub where rest; do
     case $prog in ''|'#'*) continue ;; esac
     [ -n "$run" ] && [ "$where" = host-only ] && continue
+    [ -n "$run" ] && [ "$where" = qemu-long ] && [ -z "$all_emulated" ] && { skipped_long=$((skipped_long + 1)); continue; }
     [ "$args" = - ] && args=""
     printf '%-*s' "$width" "$prog $args"
-    if [ -z "$ub" ] || [ -n "$rest" ] || { [ -n "$where" ] && [ "$where" != host-only ]; }; then
+    if [ -z "$ub" ] || [ -n "$rest" ] || { [ -n "$where" ] && [ "$where" != host-only ] && [ "$where" != qemu-long ]; }; then
         fail=$((fail + 1))
-        echo " bad row: want 8 tab-separated columns and an optional host-only"
+        echo " bad row: want 8 tab-separated columns and an optional host-only or qemu-long"
         continue
     fi
     rm -f "$logs"/*
@@ -341,6 +351,12 @@ while IFS=$'\t' read -r prog args hg drd ts as mc ub where rest; do
             pass=$((pass + 1)); printf ' %-18s' "$got"
         else
             fail=$((fail + 1)); printf ' %-18s' "WANT $want GOT $got"
+            if [ -n "$keep" ] && [ -e "$log" ]; then
+                mkdir -p "$keep"
+                k="$keep/$(printf '%s' "$prog${args:+ $args}" | tr -c 'A-Za-z0-9._=-' '_').$t.log"
+                cp "$log" "$k"
+                kept="$kept  report kept: $k ($t on '$prog${args:+ $args}': WANT $want GOT $got)"$'\n'
+            fi
         fi
         if [ "$show" = "$t" ] && [ "$got" != clean ] && [ -e "$log" ]; then
             echo; echo "---- $t report: $prog $args"
@@ -350,5 +366,7 @@ while IFS=$'\t' read -r prog args hg drd ts as mc ub where rest; do
     echo
 done <"$manifest"
 printf '%s' "$notes"
+[ "$skipped_long" -eq 0 ] || echo "  $skipped_long rows marked qemu-long left to ci/long (make races ARCH=... RACES_ALL=1)"
+printf '%s' "$kept"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

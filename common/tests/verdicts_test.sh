@@ -115,6 +115,20 @@ expect "--run leaves host-only rows out" pass \
     "$(manifest run "planted_race|-|$na|$na|race|$na|$na|$na" \
         "planted_absent|-|clean|clean|clean|clean|clean|clean|host-only")" \
     --tools tsan --run env -- "1 passed, 0 failed"
+expect "--run leaves qemu-long rows out, and says so" pass \
+    "$(manifest long "planted_race|-|$na|$na|race|$na|$na|$na|qemu-long")" \
+    --tools tsan --run env -- "0 passed, 0 failed" "1 rows marked qemu-long left to ci/long"
+expect "--all-emulated runs the qemu-long rows too" pass \
+    "$(manifest long_all "planted_race|-|$na|$na|race|$na|$na|$na|qemu-long")" \
+    --tools tsan --run env --all-emulated -- "1 passed, 0 failed"
+expect "--keep keeps the report of a cell that failed, and prints where" fail \
+    "$(manifest keep "planted_lockorder|-|race|$na|$na|$na|$na|$na")" --keep "$tmp/kept" -- \
+    "report kept: $tmp/kept/planted_lockorder.helgrind.log" "0 passed, 1 failed"
+if grep -q 'lock order' "$tmp/kept/planted_lockorder.helgrind.log" 2>/dev/null; then
+    echo "ok: the kept report is helgrind's, with its lock-order report"; passed=$((passed + 1))
+else
+    echo "FAIL: no kept helgrind report with a lock-order report in $tmp/kept"; failed=$((failed + 1))
+fi
 expect "--show helgrind prints helgrind's report" pass \
     "$(manifest show "planted_race|-|race|$na|$na|$na|$na|$na")" --show helgrind -- \
     "---- helgrind report: planted_race" "Possible data race during"
