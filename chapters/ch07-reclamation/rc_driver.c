@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "crash.h"
 #include "env.h"
+#include "lockstep.h"
 #include "threads.h"
 
 /* What the run found; shared by the workers, the stack's destructor and main.
@@ -27,7 +28,8 @@ struct tally {
     struct padded_counter done[RC_DRIVE_MAX_THREADS]; /* push+pop pairs done, per thread */
     uint64_t t0_ns;
     long threads;
-    bool keep_going, yield;
+    bool keep_going, yield, lockstep;
+    struct lab_lockstep turn; /* --lockstep: whose operation is next */
     uint64_t iters;
     _Atomic uint64_t *seen; /* one bit per value: v = thread * iters + i */
     size_t words;
@@ -125,24 +127,67 @@ static void shared_dtor(void *data)
     atomic_fetch_add(&t->destroyed, 1);
 }
 
+/* --lockstep: operation `phase` (0 push, 1 pop) of pair i of thread id is turn
+ * (2i + phase) * threads + id, so the threads take strict turns: A pushes, B
+ * pushes, A pops (B's value), B pops (A's). The turns order no memory
+ * (lockstep.h): what the stack's accesses race on stays as unordered to the
+ * detectors as in a free run, and they meet in every run, however loaded the
+ * machine. */
+static uint32_t turn_of(const struct tally *t, uint64_t i, unsigned phase, size_t id)
+{
+    return (uint32_t)((2 * i + phase) * (uint64_t)t->threads + id);
+}
+
+static void turn_wait(struct tally *t, uint64_t i, unsigned phase, size_t id)
+{
+    if (t->lockstep)
+        lab_lockstep_wait(&t->turn, turn_of(t, i, phase, id));
+}
+
+static void turn_pass(struct tally *t, uint64_t i, unsigned phase, size_t id)
+{
+    if (t->lockstep)
+        lab_lockstep_set(&t->turn, turn_of(t, i, phase, id) + 1);
+}
+
 static void *worker(size_t id, void *arg)
 {
     struct run *r = arg;
     struct tally *t = r->tally;
     struct shared *sh = r->refs[id]; /* this thread's own strong reference */
     const char *err = NULL;
+    /* Stopped early: without --lockstep the thread leaves; with it, it goes on
+     * taking its turns without operating, so that the others are not left
+     * waiting for them. */
+    bool passing = false;
     for (uint64_t i = 0; i < t->iters; i++) {
         /* relaxed: a stop request; nothing is published with it */
-        if (atomic_load_explicit(&t->stop, memory_order_relaxed))
-            break;
-        if (sh->ops->push(sh->stack, (uint64_t)id * t->iters + i) != 0) {
+        if (!passing && atomic_load_explicit(&t->stop, memory_order_relaxed)) {
+            if (!t->lockstep)
+                break;
+            passing = true;
+        }
+        turn_wait(t, i, 0, id);
+        int pushed = passing ? 0 : sh->ops->push(sh->stack, (uint64_t)id * t->iters + i);
+        turn_pass(t, i, 0, id);
+        if (pushed != 0) {
             err = "out of memory";
-            break;
+            if (!t->lockstep)
+                break;
+            passing = true;
+        }
+        if (passing) {
+            turn_wait(t, i, 1, id);
+            turn_pass(t, i, 1, id);
+            continue;
         }
         if (t->yield)
             sched_yield(); /* another thread runs while this one's value is on top */
         uint64_t got;
-        if (sh->ops->pop(sh->stack, &got))
+        turn_wait(t, i, 1, id);
+        bool popped = sh->ops->pop(sh->stack, &got);
+        turn_pass(t, i, 1, id);
+        if (popped)
             mark(t, got);
         else
             atomic_fetch_add_explicit(&t->empty_pops, 1, memory_order_relaxed); /* a tally */
@@ -249,6 +294,8 @@ static struct tally *tally_new(const struct rc_drive_config *c)
     t->iters = c->iters;
     t->keep_going = c->keep_going;
     t->yield = c->yield;
+    t->lockstep = c->lockstep;
+    lab_lockstep_init(&t->turn, 0);
     t->words = ((uint64_t)c->threads * c->iters + 63) / 64;
     t->seen = calloc(t->words, sizeof *t->seen);
     if (t->seen == NULL) {
@@ -272,6 +319,11 @@ static void tally_free(struct tally *t)
 
 int rc_drive(const struct rc_stack_ops *ops, const struct rc_drive_config *c)
 {
+    if (c->lockstep && 2 * (uint64_t)c->threads * c->iters > RC_DRIVE_MAX_TURNS) {
+        fprintf(stderr, "%s: --lockstep counts 2 x threads x iters turns: at most %llu\n",
+                ops->name, RC_DRIVE_MAX_TURNS);
+        return 2;
+    }
     struct tally *t = tally_new(c);
     if (t == NULL)
         return out_of_memory(ops);

@@ -46,7 +46,13 @@ struct rc_drive_config {
     bool keep_going; /* don't stop when the stack's own checks fail; report them at the end */
     bool yield;      /* sched_yield() between push and pop, so that threads that run one
                         at a time (valgrind) still meet inside the stack */
+    bool lockstep;   /* the threads take strict turns, one operation each: A pushes, B
+                        pushes, A pops B's value, ... so they meet in every run, on an
+                        idle or a loaded machine (lockstep.h); --seconds still stops it */
 };
+
+/* The most turns --lockstep can count: 2 x threads x iters must stay below it. */
+#define RC_DRIVE_MAX_TURNS 0xfffffff0ULL
 
 /* The largest --iters: the driver keeps one bit per pushed value. */
 #define RC_DRIVE_MAX_ITERS 10000000ULL

@@ -32,7 +32,7 @@
  * AddressSanitizer every run reports heap-use-after-free (an 8-byte READ in
  * rcb_pop); natively A's CAS fails, it retries, and the program says so.
  *
- *   rc_treiber_book [--threads N] [--iters N] [--seconds S] [--keep-going] [--yield]
+ *   rc_treiber_book [--threads N] [--iters N] [--seconds S] [--keep-going] [--yield|--lockstep]
  *   rc_treiber_book --unpatched       (F1: push 1, push 2, pop, pop on one thread)
  *   rc_treiber_book --force-uaf       (F3: two threads on a forced schedule)
  */
@@ -309,7 +309,7 @@ int main(int argc, char **argv)
     long threads = lab_ncpus() < 2 ? 2 : (long)lab_ncpus();
     uint64_t iters = 0;
     double seconds = 10;
-    bool unpatched = false, keep_going = false, yield = false, force_uaf = false;
+    bool unpatched = false, keep_going = false, yield = false, lockstep = false, force_uaf = false;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N",
                  "threads pushing and popping; by default the CPUs, at least 2", 1,
@@ -320,6 +320,9 @@ int main(int argc, char **argv)
         CLI_FLAG("yield", &yield,
                  "yield the CPU between push and pop, so that threads run one at a time (by "
                  "valgrind) still meet inside the stack"),
+        CLI_FLAG("lockstep", &lockstep,
+                 "the threads take strict turns, one push or pop each, so that they meet inside "
+                 "the stack in every run, even on a loaded machine (the race matrix's row)"),
         CLI_FLAG("unpatched", &unpatched,
                  "keep the book's NULL dereference: push 1, push 2, pop, pop crashes (F1)"),
         CLI_FLAG("keep-going", &keep_going,
@@ -356,8 +359,8 @@ int main(int argc, char **argv)
         .pop = book_pop,
         .broken = book_broken,
     };
-    const struct rc_drive_config c = {threads, iters ? iters : lab_scaled(1000000), seconds,
-                                      keep_going, yield};
+    const struct rc_drive_config c = {
+        threads, iters ? iters : lab_scaled(1000000), seconds, keep_going, yield, lockstep};
     return rc_drive(&ops, &c);
 }
 

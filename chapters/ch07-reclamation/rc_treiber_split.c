@@ -25,7 +25,7 @@
  * The pair also ends ABA: a thread holding a raised count keeps the node
  * alive, so its address cannot come back while the thread still uses it.
  *
- *   rc_treiber_split [--threads N] [--iters N] [--seconds S] [--yield]
+ *   rc_treiber_split [--threads N] [--iters N] [--seconds S] [--yield|--lockstep]
  *
  * Exit status: 0 when every pushed value was popped exactly once (the
  * driver's checks: rc_driver.h), 1 otherwise.
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
     long threads = lab_ncpus() < 2 ? 2 : (long)lab_ncpus();
     uint64_t iters = 0;
     double seconds = 10;
-    bool yield = false;
+    bool yield = false, lockstep = false;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N",
                  "threads pushing and popping; by default the CPUs, at least 2", 1,
@@ -196,6 +196,9 @@ int main(int argc, char **argv)
         CLI_FLAG("yield", &yield,
                  "yield the CPU between push and pop, so that threads run one at a time (by "
                  "valgrind) still meet inside the stack"),
+        CLI_FLAG("lockstep", &lockstep,
+                 "the threads take strict turns, one push or pop each, so that they meet inside "
+                 "the stack in every run, even on a loaded machine (the race matrix's row)"),
     };
     const struct cli cli = {
         .prog = "rc_treiber_split",
@@ -216,8 +219,8 @@ int main(int argc, char **argv)
         .push = split_push,
         .pop = split_pop,
     };
-    const struct rc_drive_config c = {threads, iters ? iters : lab_scaled(1000000), seconds, false,
-                                      yield};
+    const struct rc_drive_config c = {
+        threads, iters ? iters : lab_scaled(1000000), seconds, false, yield, lockstep};
     return rc_drive(&ops, &c);
 }
 
