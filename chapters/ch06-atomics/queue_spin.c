@@ -20,6 +20,10 @@
  * 0..72, two dequeue until 146 came out. That shape is the one where
  * ThreadSanitizer reports D3, the relaxed publication of a node (tests/races.tsv).
  *
+ * --lockstep (spin shape, with --iters) makes the threads take strict turns,
+ * one enq or deq each, so that they meet inside the queue in every run, on an
+ * idle or a loaded machine: the race matrix's row of the free variant.
+ *
  * --force-uaf makes D1 happen on a forced schedule instead of by chance, so
  * that one run gives the same report on an idle or a loaded machine: deq A
  * stops inside msqb_deq, at the queue's hook between loading head and loading
@@ -29,7 +33,7 @@
  * the head moved and retries, and the program says what it read. With
  * --no-free the same schedule reads a live node: clean.
  *
- *   queue_spin [--threads N] [--seconds S] [--iters N] [--no-free]
+ *   queue_spin [--threads N] [--seconds S] [--iters N [--lockstep]] [--no-free]
  *              [--shape spin|producers-consumers] [--rounds N] [--max-mib N]
  *   queue_spin --force-uaf [--no-free]
  *
@@ -71,6 +75,8 @@ struct run {
     long threads;
     uint64_t iters;  /* spin: per thread; 0 = until stopped */
     uint64_t rounds; /* producers-consumers; 0 = until stopped */
+    bool lockstep;   /* spin: strict turns, one operation each */
+    struct lab_lockstep turn;
     _Atomic bool stop;
     _Atomic bool done;
     _Atomic uint64_t empty_deqs; /* spin: a deq that found nothing (must stay 0) */
@@ -94,21 +100,56 @@ static uint64_t ops_total(void)
 
 /* ---- the spin shape: the book's queue_spin ----------------------------------------- */
 
+/* --lockstep: operation `phase` (0 enq, 1 deq) of round i of thread id is turn
+ * (2i + phase) * threads + id, so the threads take strict turns: A enqueues, B
+ * enqueues, A dequeues, B dequeues, ... The turns order no memory (lockstep.h):
+ * the queue's accesses stay as unordered to the detectors as in a free run, and
+ * the threads meet in every round, however loaded the machine. */
+static void take_turn(struct run *r, uint64_t i, unsigned phase, size_t id)
+{
+    if (r->lockstep)
+        lab_lockstep_wait(&r->turn, (uint32_t)((2 * i + phase) * (uint64_t)r->threads + id));
+}
+
+static void pass_turn(struct run *r, uint64_t i, unsigned phase, size_t id)
+{
+    if (r->lockstep)
+        lab_lockstep_set(&r->turn, (uint32_t)((2 * i + phase) * (uint64_t)r->threads + id + 1));
+}
+
 static void *spinner(size_t id, void *arg)
 {
     struct run *r = arg;
     uint64_t v;
-    /* relaxed: a stop request; nothing is published with it */
-    for (uint64_t i = 0; !atomic_load_explicit(&r->stop, memory_order_relaxed); i++) {
-        if (r->iters != 0 && i == r->iters)
+    const char *err = NULL;
+    /* Stopped: without --lockstep the thread leaves; with it (and its --iters)
+     * it goes on taking its turns without operating, so that the others are
+     * not left waiting for them. */
+    bool passing = false;
+    for (uint64_t i = 0; r->iters == 0 || i < r->iters; i++) {
+        /* relaxed: a stop request; nothing is published with it */
+        if (!passing && atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+            if (!r->lockstep)
+                break;
+            passing = true;
+        }
+        take_turn(r, i, 0, id);
+        if (!passing && msqb_enq(r->q, i) != 0) {
+            err = "out of memory";
+            passing = true;
+        }
+        pass_turn(r, i, 0, id);
+        if (err != NULL && !r->lockstep)
             break;
-        if (msqb_enq(r->q, i) != 0)
-            return "out of memory";
-        if (!msqb_deq(r->q, &v))
+        take_turn(r, i, 1, id);
+        bool got = passing || msqb_deq(r->q, &v);
+        pass_turn(r, i, 1, id);
+        if (!got)
             atomic_fetch_add_explicit(&r->empty_deqs, 1, memory_order_relaxed); /* a tally */
-        atomic_fetch_add_explicit(&ops[id].value, 2, memory_order_relaxed);     /* a tally */
+        if (!passing)
+            atomic_fetch_add_explicit(&ops[id].value, 2, memory_order_relaxed); /* a tally */
     }
-    return NULL;
+    return (void *)err;
 }
 
 static void run_spin(struct run *r)
@@ -325,13 +366,16 @@ int main(int argc, char **argv)
     long threads = 4, max_mib = 512;
     double seconds = 5;
     uint64_t iters = 0, rounds = 0;
-    bool no_free = false, force_uaf = false;
+    bool no_free = false, force_uaf = false, lockstep = false;
     int shape = SHAPE_SPIN;
     const struct cli_option opts[] = {
         CLI_LONG("threads", &threads, "N", "threads, spin shape (the book: 4)", 2, MAX_THREADS),
         CLI_DOUBLE("seconds", &seconds, "S", "stop after S seconds", 0.01, 60),
         CLI_U64("iters", &iters, "N", "spin shape: stop after N enq+deq per thread (0: --seconds)"),
         CLI_U64("rounds", &rounds, "N", "producers-consumers: stop after N rounds (0: --seconds)"),
+        CLI_FLAG("lockstep", &lockstep,
+                 "spin shape, with --iters: the threads take strict turns, one enq or deq each, "
+                 "so that they meet inside the queue in every run, even on a loaded machine"),
         CLI_FLAG("no-free", &no_free,
                  "never free a node (the companion code): no crash, memory grows"),
         CLI_CHOICE("shape", &shape, "who enqueues and dequeues", shape_names),
@@ -358,12 +402,19 @@ int main(int argc, char **argv)
     if (force_uaf)
         return run_force_uaf(!no_free);
 
+    if (lockstep && (shape != SHAPE_SPIN || iters == 0))
+        cli_error("--lockstep: the spin shape only, and with --iters");
+    if (lockstep && 2 * iters * (uint64_t)threads > 0xfffffff0u)
+        cli_error("--lockstep counts 2 x threads x iters turns: at most %u", 0xfffffff0u);
+
     static struct run r; /* shared with the driver for the whole run */
     r.shape = (enum shape)shape;
     r.free_nodes = !no_free;
     r.threads = r.shape == SHAPE_SPIN ? threads : PC_ENQS + PC_DEQS;
     r.iters = iters;
     r.rounds = rounds;
+    r.lockstep = lockstep;
+    lab_lockstep_init(&r.turn, 0);
     const char *variant = r.free_nodes ? "free(head) (the book)" : "no free (the companion)";
     if (r.shape == SHAPE_SPIN)
         printf("queue_spin: %ld threads x { enq(i); i++; deq() }, %s, up to %g s\n", threads,
