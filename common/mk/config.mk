@@ -103,7 +103,8 @@ endif
 # valgrind memcheck for our runner's test binaries and the programs' smoke runs:
 # definite leaks and memory errors fail the run. (Not --fair-sched=yes, which
 # the race matrix uses: under it chapter 5's rwlock smoke run, readers
-# yielding on tryrdlock against a writer, took more than 6 minutes.)
+# spinning on tryrdlock against a writer, took more than 6 minutes before the
+# readers yielded under valgrind.)
 MEMCHECK := valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite \
             --error-exitcode=99 --quiet
 ifeq ($(EMULATED)$(SAN),)
