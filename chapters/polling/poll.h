@@ -19,7 +19,9 @@ double poll_skew_normal(struct splitmix64 *r, double xi, double omega, double al
  * poller swaps it out every `interval_ns`, for `duration_ns`; then stops them
  * and swaps out the residual. *read gets everything the poller read plus the
  * residual, *made the increments the workers counted themselves: conservation
- * says they are equal. Returns 0, or -1 if threads could not start. */
+ * says they are equal. The duration counts from the first increment, so that
+ * every run counts something however loaded the machine. Returns 0, or -1 if
+ * the threads could not start or made no increment in 30 s. */
 int poll_conservation(int threads, int64_t interval_ns, int64_t duration_ns, uint64_t *read,
                       uint64_t *made);
 
