@@ -42,9 +42,13 @@ $(IDS):
 # ---- tests -------------------------------------------------------------------
 # Every place runs all its steps even when an earlier one failed; the last line
 # adds them all up, and the exit status says whether anything failed.
+# Everything is built first (make -j$(JOBS) in each place), then the places
+# run JOBS at a time, each place's output printed whole when it ends.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check: deps
 	@rm -rf build/$(VARIANT)/results build/$(ARCH)-tsan/results; \
-	 for d in $(CHECK_DIRS); do $(SUBMAKE) -C $$d check-run || echo "check: $$d did not build"; done; \
+	 SUBMAKE='$(SUBMAKE)' common/mk/check_all.sh $(JOBS) build/$(VARIANT)/results \
+	   build/$(VARIANT)/logs/check $(CHECK_DIRS); \
 	 common/mk/summary.sh check build/$(VARIANT)/results/*.tsv \
 	   $(if $(EMULATED)$(SAN),,build/$(ARCH)-tsan/results/*.tsv)
 

@@ -57,7 +57,7 @@
 #                                         #   figures/ with the machine and date
 #   include ../../common/mk/chapter.mk
 #
-# Targets: all (default), lib, check, check-run, demo, asm, races, helgrind, bench,
+# Targets: all (default), lib, check, check-build, check-run, demo, asm, races, helgrind, bench,
 # perf, fuzz, fuzz-one, plots, figures, clean. A target with nothing to do for this chapter
 # says so in one line.
 
@@ -72,7 +72,7 @@ RESULTS := $(BUILD)/results/$(ID).tsv
 REPORT_DIR ?= $(TOP)/build/report
 OUT := $(REPORT_DIR)/$(ID)
 
-.PHONY: all lib programs tests benches plots figures check check-run check-tsan demo asm races \
+.PHONY: all lib programs tests benches plots figures check check-build check-run check-tsan demo asm races \
         races-tsan-run helgrind bench perf fuzz fuzz-one clean
 all: programs tests benches
 

@@ -50,6 +50,18 @@ RACES_TSV := $(wildcard tests/races.tsv)
 check: check-run
 	@$(MK)/summary.sh $(ID) $(RESULTS) $(if $(TSAN_PASS),$(TOP)/build/$(ARCH)-tsan/results/$(ID).tsv)
 
+# check-build builds everything check-run will, in this make (so make -j
+# works), so that the check-runs of several places can then run side by side
+# without two makes building one library (the top-level make check does so).
+check-build: all
+	@$(if $(TSAN_PASS),$(MAKE) --no-print-directory SAN=tsan tests)
+	@$(if $(RACES_TSV),$(if $(SAN)$(filter armhf,$(ARCH)),,$(MAKE) --no-print-directory SAN=tsan programs))
+	@$(if $(RACES_TSV),$(if $(SAN)$(EMULATED),,$(MAKE) --no-print-directory SAN=asan programs))
+	@$(if $(ASAN_TESTS),$(if $(EMULATED)$(SAN),,$(MAKE) --no-print-directory SAN=asan \
+	  $(addprefix $(ASAN_B)/tests/,$(ASAN_TESTS))))
+	@$(if $(EMULATED)$(SAN),,$(foreach t,$(FUZZ_TARGETS),$(if $(filter fuzz_$(t),$(CHECKS)),\
+	  $(MAKE) --no-print-directory fuzz-build-$(t) >/dev/null;)))
+
 check-run: all
 	@rm -f $(RESULTS)
 	@echo "== $(ID): tests on $(VARIANT)$(if $(EMULATED), (qemu-user))"
