@@ -26,7 +26,23 @@
  * (prop_log) and a replay token: PROP_REPLAY=<token> re-runs exactly that case.
  *
  * Environment: PROP_RUNS (default 100, scaled down under qemu, valgrind and
- * TSan), PROP_SEED (default fixed, so runs repeat), PROP_REPLAY.
+ * TSan, never below 10), PROP_SEED (default fixed, so runs repeat),
+ * PROP_REPLAY.
+ *
+ * Health: a property that tested nothing fails. A run is valid when it passed
+ * or failed within max_choices draws. A run that returned PROP_DISCARD is a
+ * discard; one that drew past max_choices is an overrun (every draw past the
+ * limit is 0, so its input was cut short, not the one generated); both are
+ * counted in the report, and neither is valid. prop_check fails when fewer
+ * than half its runs were valid, even if every run held. Hypothesis draws
+ * until it has max_examples valid examples and gives up after ten times as
+ * many invalid ones; here the number of runs is fixed, because it is what
+ * bounds a test's time under qemu, valgrind and TSan, so the rule is a share
+ * of them: at least half, 50 of 100 natively and 5 of 10 under memcheck. A
+ * property below it should generate valid inputs rather than filter them, and
+ * draw fewer choices or raise max_choices deliberately. A run that failed is a
+ * failure even when it overran: a replay reads 0 past the end of its choices
+ * too, so its minimal case shrinks and replays exactly.
  */
 #ifndef LAB_PROP_H
 #define LAB_PROP_H
@@ -34,6 +50,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "rng.h"
 
@@ -86,15 +104,20 @@ struct prop_config {
 
 struct prop_report {
     bool passed;
-    unsigned runs, discards, shrinks; /* shrinks: accepted shrinking steps */
-    uint64_t seed;                    /* the run's seed, for a failure */
-    char token[1024];                 /* PROP_REPLAY token of the minimal case */
-    char log[4096];                   /* the property's log of the minimal case */
-    char message[6000];               /* everything above, for a test failure */
+    unsigned runs;      /* runs made: valid + discards + overruns */
+    unsigned valid;     /* runs that passed or failed within max_choices (a failure always) */
+    unsigned discards;  /* runs that returned PROP_DISCARD */
+    unsigned overruns;  /* runs that drew past max_choices and did not fail */
+    unsigned shrinks;   /* accepted shrinking steps */
+    uint64_t seed;      /* the run's seed, for a failure */
+    char token[1024];   /* PROP_REPLAY token of the minimal case */
+    char log[4096];     /* the property's log of the minimal case */
+    char message[6000]; /* everything above; on a pass, the count of valid runs */
 };
 
 /* Runs the property: the replay of PROP_REPLAY if set, else `runs` random runs,
- * shrinking the first failure. Returns true when it held. */
+ * shrinking the first failure. Returns true when it held on every run and at
+ * least half the runs were valid (a replay: when its case passed). */
 bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_config *cfg,
                 struct prop_report *report);
 
@@ -119,13 +142,17 @@ enum prop_result prop_run_bytes(prop_fn fn, void *env, const uint8_t *data, size
         return 0;                                                                                  \
     }
 
-/* A property as a test.h test: one line (its timeout covers the shrinking). */
+/* A property as a test.h test: one line (its timeout covers the shrinking).
+ * A property that held but lost runs to discards or overruns says how many of
+ * its runs were valid, on stderr beside the runner's other notes. */
 #define PROPERTY(suite, name, fn, env)                                                             \
     TEST(suite, name, .timeout = 300)                                                              \
     {                                                                                              \
         static struct prop_report report;                                                          \
         bool ok = prop_check(#suite "/" #name, fn, env, NULL, &report);                            \
         ASSERT(ok, "%s", report.message);                                                          \
+        if (report.valid < report.runs)                                                            \
+            fprintf(stderr, "    %s\n", report.message);                                           \
     }
 
 /* ---- model-based testing -------------------------------------------------------- */

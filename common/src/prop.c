@@ -365,6 +365,20 @@ static uint64_t env_u64(const char *name, uint64_t fallback)
     return *end == '\0' ? x : fallback;
 }
 
+/* Runs that all held still fail the property when fewer than half of them
+ * were valid (prop.h says why half). */
+static void judge_health(const char *name, unsigned runs, size_t cap, struct prop_report *r)
+{
+    r->passed = 2 * (uint64_t)r->valid >= runs;
+    snprintf(r->message, sizeof r->message,
+             "%s: %s%u of %u runs valid (%u discarded, %u overran max_choices %zu)%s", name,
+             r->passed ? "" : "only ", r->valid, runs, r->discards, r->overruns, cap,
+             r->passed ? ""
+                       : ": a property must test at least half its runs; generate valid inputs "
+                         "instead of discarding them, and draw fewer choices or raise "
+                         "max_choices");
+}
+
 bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_config *cfg,
                 struct prop_report *r)
 {
@@ -372,11 +386,17 @@ bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_confi
     *r = (struct prop_report){.passed = true};
     const char *token = getenv("PROP_REPLAY");
     if (token != NULL && *token != '\0') {
+        enum prop_result res = prop_replay(fn, env, token, r->log, sizeof r->log);
         r->runs = 1;
-        r->passed = prop_replay(fn, env, token, r->log, sizeof r->log) != PROP_FAIL;
+        r->valid = res != PROP_DISCARD;
+        r->discards = res == PROP_DISCARD;
+        r->passed = res == PROP_PASS; /* a discarded case tested nothing */
         snprintf(r->token, sizeof r->token, "%s", token);
         snprintf(r->message, sizeof r->message, "%s: replay of %s %s\n%s", name, token,
-                 r->passed ? "passed" : "failed", r->log);
+                 res == PROP_PASS   ? "passed"
+                 : res == PROP_FAIL ? "failed"
+                                    : "was discarded",
+                 r->log);
         return r->passed;
     }
     unsigned runs = c.runs ? c.runs : (unsigned)env_u64("PROP_RUNS", DEFAULT_RUNS);
@@ -400,15 +420,26 @@ bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_confi
         struct prop_source s = {.rng = {run_seed}, .choice = choice, .cap = cap};
         enum prop_result res = fn(&s, env);
         r->runs++;
-        if (res == PROP_DISCARD || s.overrun) {
-            r->discards++;
+        if (res != PROP_FAIL) {
+            /* An overrun drew zeros past max_choices: its input was cut short. */
+            if (s.overrun)
+                r->overruns++;
+            else if (res == PROP_DISCARD)
+                r->discards++;
+            else
+                r->valid++;
             continue;
         }
-        if (res == PROP_PASS)
-            continue;
-        /* A failure: shrink its choices, then replay the minimum for its log. */
-        struct shrinker k = {
-            fn, env, choice, s.used, cand, c.max_shrinks ? c.max_shrinks : DEFAULT_SHRINKS, 0};
+        /* A failure, overrun or not (its choices past max_choices were 0, as
+         * a replay past the end of its choices reads them): shrink its
+         * choices, then replay the minimum for its log. */
+        r->valid++;
+        struct shrinker k = {.fn = fn,
+                             .env = env,
+                             .best = choice,
+                             .n = s.used < cap ? s.used : cap,
+                             .cand = cand,
+                             .budget = c.max_shrinks ? c.max_shrinks : DEFAULT_SHRINKS};
         shrink(&k);
         size_t used;
         replay(fn, env, k.best, k.n, &used, r->log, sizeof r->log);
@@ -417,14 +448,17 @@ bool prop_check(const char *name, prop_fn fn, void *env, const struct prop_confi
         r->seed = run_seed;
         r->shrinks = k.accepted;
         snprintf(r->message, sizeof r->message,
-                 "%s failed on run %u of %u (seed 0x%llx; run seed 0x%llx), shrunk in %u steps "
-                 "to %zu choices:\n%s  replay: PROP_REPLAY='%s'",
-                 name, i + 1, runs, (unsigned long long)seed, (unsigned long long)run_seed,
-                 k.accepted, k.n, r->log, r->token);
+                 "%s failed on run %u of %u (%u valid, %u discarded, %u overran; seed 0x%llx; "
+                 "run seed 0x%llx), shrunk in %u steps to %zu choices:\n%s  replay: "
+                 "PROP_REPLAY='%s'",
+                 name, i + 1, runs, r->valid, r->discards, r->overruns, (unsigned long long)seed,
+                 (unsigned long long)run_seed, k.accepted, k.n, r->log, r->token);
         break;
     }
     free(choice);
     free(cand);
+    if (r->passed)
+        judge_health(name, runs, cap, r);
     return r->passed;
 }
 

@@ -86,18 +86,117 @@ TEST(prop, correct_code_passes_every_run)
     ASSERT_EQ(r.discards, 0);
 }
 
-static enum prop_result even_only(struct prop_source *s, void *env)
+/* ---- health: a property must have tested something ------------------------------------ */
+
+static enum prop_result not_zero(struct prop_source *s, void *env)
 {
     (void)env;
-    return prop_int(s, 0, 9) % 2 ? PROP_DISCARD : PROP_PASS;
+    return prop_int(s, 0, 9) == 0 ? PROP_DISCARD : PROP_PASS;
 }
 
-TEST(prop, discards_are_counted)
+TEST(prop, a_few_discards_pass_and_the_valid_runs_are_reported)
 {
     struct prop_report r;
     struct prop_config c = {.runs = 200, .seed = 3};
-    ASSERT(prop_check("even", even_only, NULL, &c, &r));
-    ASSERT(r.discards > 50 && r.discards < 150, "about half: %u", r.discards);
+    ASSERT(prop_check("not zero", not_zero, NULL, &c, &r), "%s", r.message);
+    ASSERT(r.discards > 5 && r.discards < 40, "about one in ten: %u", r.discards);
+    ASSERT_EQ(r.valid, 200 - r.discards);
+    ASSERT_EQ(r.overruns, 0);
+    char want[64];
+    snprintf(want, sizeof want, "%u of 200 runs valid", r.valid);
+    ASSERT_STR_CONTAINS(r.message, want);
+}
+
+static enum prop_result always_discards(struct prop_source *s, void *env)
+{
+    (void)env;
+    (void)prop_int(s, 0, 9);
+    return PROP_DISCARD;
+}
+
+TEST(prop, a_property_that_discards_every_run_fails)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 100, .seed = 1};
+    ASSERT(!prop_check("discards", always_discards, NULL, &c, &r), "it tested nothing");
+    ASSERT_EQ(r.valid, 0);
+    ASSERT_EQ(r.discards, 100);
+    ASSERT_STR_CONTAINS(r.message, "0 of 100 runs valid");
+}
+
+/* Runs are discarded by their number, so the rule is pinned exactly whatever
+ * the seed: the first `discard` runs are discarded, the rest pass. */
+struct numbered_runs {
+    unsigned discard, run;
+};
+
+static enum prop_result first_runs_discarded(struct prop_source *s, void *env)
+{
+    struct numbered_runs *n = env;
+    (void)prop_bool(s);
+    return n->run++ < n->discard ? PROP_DISCARD : PROP_PASS;
+}
+
+TEST(prop, half_the_runs_valid_passes_one_fewer_fails)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 10, .seed = 1};
+    struct numbered_runs half = {.discard = 5}, fewer = {.discard = 6};
+    ASSERT(prop_check("5 of 10", first_runs_discarded, &half, &c, &r), "%s", r.message);
+    ASSERT_EQ(r.valid, 5);
+    ASSERT(!prop_check("4 of 10", first_runs_discarded, &fewer, &c, &r), "4 of 10 were valid");
+    ASSERT_EQ(r.valid, 4);
+    ASSERT_STR_CONTAINS(r.message, "4 of 10 runs valid");
+}
+
+/* Draws far more choices than max_choices allows; fails when asked to, so a
+ * run that overran is seen to be reported rather than dropped. */
+static enum prop_result draws_too_much(struct prop_source *s, void *env)
+{
+    const bool *fail = env;
+    int64_t sum = 0;
+    for (int i = 0; i < 100; i++)
+        sum += prop_int(s, 0, 9);
+    prop_log(s, "sum %lld", (long long)sum);
+    return *fail ? PROP_FAIL : PROP_PASS;
+}
+
+TEST(prop, a_property_that_overruns_every_run_fails)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 50, .seed = 1, .max_choices = 64};
+    bool fail = false;
+    ASSERT(!prop_check("overruns", draws_too_much, &fail, &c, &r), "every run was cut short");
+    ASSERT_EQ(r.overruns, 50);
+    ASSERT_EQ(r.valid, 0);
+    ASSERT_EQ(r.discards, 0, "an overrun is not a discard");
+    ASSERT_STR_CONTAINS(r.message, "0 of 50 runs valid");
+    ASSERT_STR_CONTAINS(r.message, "50 overran");
+}
+
+TEST(prop, a_run_that_overran_and_failed_is_a_failure)
+{
+    struct prop_report r;
+    struct prop_config c = {.runs = 50, .seed = 1, .max_choices = 64};
+    bool fail = true;
+    ASSERT(!prop_check("overrun fails", draws_too_much, &fail, &c, &r), "the failure was dropped");
+    ASSERT_STR_CONTAINS(r.message, "failed on run 1 of 50 (1 valid, 0 discarded, 0 overran", "%s",
+                        r.message);
+    /* Past max_choices every draw was 0, as in a replay past its token, so the
+     * minimal case replays exactly: all zeros. */
+    ASSERT_STR_CONTAINS(r.log, "sum 0");
+    ASSERT_EQ(prop_replay(draws_too_much, &fail, r.token, r.log, sizeof r.log), PROP_FAIL);
+}
+
+TEST(prop, a_replay_that_discards_fails)
+{
+    struct prop_report r;
+    setenv("PROP_REPLAY", "1:3", 1);
+    bool ok = prop_check("discards", always_discards, NULL, NULL, &r);
+    unsetenv("PROP_REPLAY");
+    ASSERT(!ok, "the replayed case tested nothing");
+    ASSERT_EQ(r.valid, 0);
+    ASSERT_STR_CONTAINS(r.message, "discarded");
 }
 
 /* Draws map choice 0 to the simplest value, so that shrinking simplifies. */
