@@ -1,9 +1,10 @@
-/* test_semaphore.c - the token semaphore never lets more than its capacity in
- * and loses no token; the benaphore excludes; both say no to trywait when
- * empty, and a wait sleeps until a signal wakes it. */
+/* test_semaphore.c - the token semaphore lets in as many threads as its
+ * capacity, never more, and loses no token; the benaphore excludes; both say
+ * no to trywait when empty, and a wait sleeps until a signal wakes it. */
 #include <stdatomic.h>
 #include <time.h>
 
+#include "clock.h"
 #include "env.h"
 #include "semaphore.h"
 #include "test.h"
@@ -64,6 +65,79 @@ TEST(semaphore, token_semaphore_admits_at_most_its_capacity, .timeout = 120)
         ASSERT(!sem_token_trywait(&c.token), "capacity %u: a token too many", cap);
         sem_token_destroy(&c.token);
     }
+}
+
+/* ---- the capacity is reached: two inside at once, and a third waits ---- */
+
+struct two_of_three {
+    struct sem_token token;
+    _Atomic int inside, entered; /* threads inside now, and ever */
+    _Atomic int third_go;        /* thread 2 may start its wait */
+    _Atomic int leave[3];        /* thread i may leave */
+};
+
+/* Threads 0 and 1 enter at once; thread 2 waits for its go first. Each stays
+ * inside until the test lets it leave. */
+static void *enter_and_stay(size_t id, void *arg)
+{
+    struct two_of_three *t = arg;
+    if (id == 2)
+        lab_spin_until_set(&t->third_go);
+    sem_token_wait(&t->token);
+    atomic_fetch_add(&t->inside, 1);
+    atomic_fetch_add(&t->entered, 1);
+    lab_spin_until_set(&t->leave[id]);
+    atomic_fetch_sub(&t->inside, 1);
+    sem_token_signal(&t->token);
+    return NULL;
+}
+
+/* Waits until *v reaches want; false after a few seconds (scaled for slow
+ * runs), so that a semaphore that never lets it happen fails, not hangs. */
+static bool reaches(_Atomic int *v, int want)
+{
+    uint64_t deadline = lab_now_ns() + (uint64_t)(2e9 * lab_slowdown());
+    while (atomic_load(v) < want) {
+        if (lab_now_ns() > deadline)
+            return false;
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    return true;
+}
+
+TEST(semaphore, capacity_2_holds_two_at_once_and_a_third_waits, .timeout = 30)
+{
+    static struct two_of_three t;
+    t = (struct two_of_three){0};
+    ASSERT_EQ(sem_token_init(&t.token, 2), 0);
+    struct lab_threads ts;
+    ASSERT_EQ(lab_threads_start(&ts, 3, enter_and_stay, &t, 0), 0);
+
+    /* Neither of the first two leaves before both are inside. */
+    bool two_inside = reaches(&t.inside, 2);
+    int inside_then = atomic_load(&t.inside);
+    bool third_refused = !sem_token_trywait(&t.token);
+    if (!third_refused)
+        sem_token_signal(&t.token);
+
+    /* The third waits while two are inside, and enters when one leaves. */
+    atomic_store(&t.third_go, 1);
+    nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+    int entered_while_full = atomic_load(&t.entered);
+    atomic_store(&t.leave[0], 1);
+    bool third_entered = reaches(&t.entered, 3);
+
+    for (int i = 0; i < 3; i++)
+        atomic_store(&t.leave[i], 1);
+    lab_threads_join(&ts);
+    ASSERT(two_inside, "capacity 2 let only %d thread(s) in at once", inside_then);
+    ASSERT(third_refused, "a trywait got a third token while two were inside");
+    ASSERT_EQ(entered_while_full, 2, "a third wait went through while two were inside");
+    ASSERT(third_entered, "the third did not get in when one of the two left");
+    for (uint32_t i = 0; i < 2; i++)
+        ASSERT(sem_token_trywait(&t.token), "token %u lost", i);
+    ASSERT(!sem_token_trywait(&t.token), "a token too many");
+    sem_token_destroy(&t.token);
 }
 
 TEST(semaphore, benaphore_excludes, .timeout = 120)
