@@ -1,6 +1,9 @@
-/* test_memlat.c - the chase visits every node in one cycle; plateaus are found. */
+/* test_memlat.c - the chase visits every node in one cycle; plateaus are found;
+ * sysfs gives sane cache levels. */
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "env.h"
 #include "memlat.h"
 #include "test.h"
 
@@ -70,11 +73,31 @@ TEST(memlat, no_plateau_in_a_steady_climb)
     ASSERT_EQ(memlat_plateaus(kib, ns, 5, p, 4), 0);
 }
 
-TEST(memlat, sysfs_levels_are_ordered)
+/* Where the kernel publishes cpu0's caches, memlat finds at least one data
+ * level, and the levels read as a cache hierarchy does. */
+TEST(memlat, sysfs_levels_are_found_and_sane)
 {
+    if (access("/sys/devices/system/cpu/cpu0/cache/index0/size", R_OK) != 0)
+        SKIP("this kernel publishes no cache sizes in sysfs");
     struct memlat_cache c[6];
     int n = memlat_cache_levels(c, 6);
-    ASSERT(n >= 0 && n <= 6);
-    for (int i = 1; i < n; i++)
+    ASSERT(n >= 1 && n <= 6, "%d levels", n);
+    ASSERT_EQ(c[0].level, 1, "the first data level is L1");
+    for (int i = 0; i < n; i++) {
+        ASSERT(c[i].level >= 1 && c[i].level <= 4, "L%d", c[i].level);
+        ASSERT(c[i].kib >= 4 && c[i].kib <= (4ul << 20), "L%d: %lu KiB", c[i].level, c[i].kib);
+    }
+    for (int i = 1; i < n; i++) {
         ASSERT_LE(c[i - 1].level, c[i].level);
+        if (c[i].level > c[i - 1].level)
+            ASSERT_GT(c[i].kib, c[i - 1].kib, "L%d is no larger than L%d", c[i].level,
+                      c[i - 1].level);
+    }
+#if defined(__x86_64__)
+    /* glibc reads the L1 data size from cpuid, not sysfs: the two must agree
+     * (valgrind's cpuid describes a CPU of its own). */
+    long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    if (l1 > 0 && !lab_under_valgrind())
+        ASSERT_EQ(c[0].kib * 1024, (unsigned long)l1, "L1d: sysfs against cpuid");
+#endif
 }
