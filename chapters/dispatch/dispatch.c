@@ -38,13 +38,16 @@ const char *const dispatch_names[] = {
 typedef int (*callee_fn)(int arg, int work);
 
 /* The callee's body: `work` rounds of a dependent multiply-add that the
- * compiler cannot remove or vectorise, then the result. */
+ * compiler cannot remove or vectorise, then the result. In unsigned
+ * arithmetic, which wraps: from any arg over 0, x * 3 + 1 passes INT_MAX by
+ * round 20, and an int that overflows is undefined behaviour. The result,
+ * arg * 2 wrapped to an int, is what dispatch_expected sums. */
 static inline int body(int arg, int work)
 {
-    int x = arg;
+    unsigned x = (unsigned)arg;
     for (int i = 0; i < work; i++)
-        x = lab_opaque_int(x * 3 + 1);
-    return lab_opaque_int(arg * 2 + (x & 0));
+        x = (unsigned)lab_opaque_int((int)(x * 3u + 1u));
+    return lab_opaque_int((int)((unsigned)arg * 2u + (x & 0u)));
 }
 
 /* The same body, never inlined: what every non-inline variant reaches. */
