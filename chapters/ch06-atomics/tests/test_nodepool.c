@@ -5,6 +5,7 @@
  * producer's order kept by the queue, and the pool whole at the end. */
 #include <errno.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -165,7 +166,10 @@ struct lin_obj {
 
 static void *lin_new(void)
 {
-    struct lin_obj *o = malloc(sizeof *o);
+    /* The pool, queue and stack keep their heads on lines of their own
+     * (alignas 64), more than malloc promises (alignof(max_align_t): 16 on
+     * x86-64). sizeof is a multiple of the alignment, as aligned_alloc wants. */
+    struct lin_obj *o = aligned_alloc(alignof(struct lin_obj), sizeof *o);
     if (o == NULL || nodepool_init(&o->p, 64) != 0 || poolqueue_init(&o->q, &o->p) != 0) {
         free(o);
         return NULL;
