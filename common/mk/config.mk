@@ -62,8 +62,11 @@ ifeq ($(SAN),tsan)
   OPT := -O1
   SANFLAGS := -fsanitize=thread
 else ifeq ($(SAN),asan)
+  # UBSan recovers by default: it prints "runtime error:" and the program goes
+  # on and exits 0, so a test with undefined behaviour would pass. Here the
+  # first UB ends the program with exit status 1.
   OPT := -O1
-  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
 CFLAGS_BASE += $(SANFLAGS)
 LDFLAGS_BASE := $(SANFLAGS)

@@ -73,7 +73,10 @@
 # spinning on a lock cannot keep the one that would release it waiting);
 # memcheck also with --leak-check=full, definite leaks shown and counted as
 # errors (a possible leak is not a report); TSan with halt_on_error=0; the ASan
-# build with detect_leaks=1, once per row for the asan and ubsan columns. A
+# build with detect_leaks=1, once per row for the asan and ubsan columns. That
+# build does not recover from UB (common/mk/config.mk): a run ends at its first
+# "runtime error:" with status 1, still `ub` in the ubsan column, and its asan
+# column holds only what ASan reported before (no leak check at that exit). A
 # column that is n/a is not run. Prints the matrix (`WANT x GOT y` where a cell
 # fails), the n/a reasons, then "N passed, N failed"; exits non-zero on any
 # failure.

@@ -85,9 +85,18 @@ TEST(rc_treiber_book, one_thread_keeps_the_books_counts)
 
 /* ---- F1: the book's pop dereferences NULL on the last node ---------------------------------- */
 
-TEST(rc_treiber_book, f1_unpatched_pop_of_the_last_node_crashes, .signal = SIGSEGV)
+/* The load through NULL faults; in the SAN=asan build UBSan reports the member
+ * access within a null pointer first and, built not to recover, ends the run
+ * with status 1 before the load. */
+#if defined(__SANITIZE_ADDRESS__)
+#define F1_DEATH .exit_code = 1
+#else
+#define F1_DEATH .signal = SIGSEGV
+#endif
+
+TEST(rc_treiber_book, f1_unpatched_pop_of_the_last_node_crashes, F1_DEATH)
 {
-    /* Sanitizers catch the fault first and exit instead: let it kill the child. */
+    /* TSan catches the fault first and exits instead: let it kill the child. */
     signal(SIGSEGV, SIG_DFL);
     struct rcb *s = rcb_new(true);
     ASSERT_NOT_NULL(s);
