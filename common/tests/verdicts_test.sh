@@ -5,11 +5,13 @@
 #   verdicts_test.sh BUILD_DIR
 #
 # Builds the planted programs three ways into BUILD_DIR/plain (helgrind, DRD,
-# memcheck), BUILD_DIR/tsan and BUILD_DIR/asan (ASan with UBSan), then checks:
-# a manifest with the right kind for every program and tool passes; rows the
-# old race runner judged wrongly now fail (it called helgrind's lock-order
-# report a race and TSan's clean, and never looked for a use after free or a
-# leak); an n/a cell is never run. Prints "N passed, N failed".
+# memcheck), BUILD_DIR/tsan and BUILD_DIR/asan (ASan with UBSan, not recovering
+# from UB, as common/mk/config.mk builds SAN=asan), then checks: a manifest with
+# the right kind for every program and tool passes; rows the old race runner
+# judged wrongly now fail (it called helgrind's lock-order report a race and
+# TSan's clean, and never looked for a use after free or a leak); a run that
+# UBSan ends is ub, and the reports it cut off are not there; an n/a cell is
+# never run. Prints "N passed, N failed".
 set -u
 [ $# -eq 1 ] || { echo "usage: verdicts_test.sh BUILD_DIR" >&2; exit 2; }
 build=$1
@@ -26,8 +28,8 @@ for src in "$here"/verdicts/planted_*.c; do
     # shellcheck disable=SC2086
     if ! gcc $cflags "$src" -o "$build/plain/$name" ||
         ! gcc $cflags -fsanitize=thread "$src" -o "$build/tsan/$name" ||
-        ! gcc $cflags -fsanitize=address,undefined -fno-omit-frame-pointer "$src" \
-            -o "$build/asan/$name"; then
+        ! gcc $cflags -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer "$src" -o "$build/asan/$name"; then
         echo "FAIL: building $name"
         exit 1
     fi
@@ -76,9 +78,10 @@ right=$(manifest right \
     "planted_lockorder|-|lock-order|clean|lock-order|clean|clean|clean" \
     "planted_uaf|-|clean|clean|uaf|uaf|uaf|clean" \
     "planted_clean|-|clean|clean|clean|clean|clean|clean" \
-    "planted_leak|-|clean|clean|clean|leak|leak|clean")
-expect "the right kinds pass: race, lock-order, uaf, leak and clean under all six tools" \
-    pass "$right" -- "30 passed, 0 failed"
+    "planted_leak|-|clean|clean|clean|leak|leak|clean" \
+    "planted_ub|-|clean|clean|clean|clean|leak|ub")
+expect "the right kinds pass: race, lock-order, uaf, leak, ub and clean under all six tools" \
+    pass "$right" -- "36 passed, 0 failed"
 
 # (2) What the old runner got wrong must now fail, one cell a run.
 na="n/a: not this check"
@@ -97,6 +100,9 @@ expect "planted_uaf: ASan's use after free is not clean" fail \
 expect "planted_leak: memcheck's definite leak is not clean" fail \
     "$(manifest leak_mc "planted_leak|-|$na|$na|$na|$na|clean|$na")" -- \
     "WANT clean GOT leak" "0 passed, 1 failed"
+expect "planted_ub: the run ends at the UB, so ASan never reports the leak behind it" fail \
+    "$(manifest ub_asan "planted_ub|-|$na|$na|$na|leak|$na|$na")" -- \
+    "WANT leak GOT clean" "0 passed, 1 failed"
 expect "a kind the runner does not know is a failure, not a pass" fail \
     "$(manifest typo "planted_race|-|$na|$na|$na|$na|$na|raec")" -- \
     "unknown kind 'raec'" "0 passed, 1 failed"
