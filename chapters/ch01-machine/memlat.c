@@ -196,6 +196,33 @@ int memlat_plateaus(const size_t *kib, const double *ns, int n, struct memlat_pl
     return found;
 }
 
+/* The flat stretches of the curve are the levels: the first ones are the caches
+ * sysfs reported, any beyond them main memory. Without sysfs's cache sizes (a
+ * chroot or container without /sys, a device tree that gives none) nothing says
+ * how many caches there are, nor which plateau is main memory: the levels are
+ * numbered, not named. */
+void memlat_summary(FILE *out, const struct memlat_plateau *flat, int nflat,
+                    const struct memlat_cache *levels, int nlevels)
+{
+    fprintf(out, "memlat:");
+    for (int i = 0; i < nflat; i++) {
+        char name[24];
+        if (nlevels == 0)
+            snprintf(name, sizeof name, "level %d", i + 1);
+        else if (i < nlevels)
+            snprintf(name, sizeof name, "L%d", levels[i].level);
+        else
+            snprintf(name, sizeof name, "%s", i == nlevels ? "DRAM" : "beyond");
+        fprintf(out, "%s %s %.1f ns (%zu-%zu KiB)", i ? "," : "", name, flat[i].ns,
+                flat[i].from_kib, flat[i].to_kib);
+    }
+    if (nlevels == 0)
+        fprintf(out, "%s cache sizes unavailable (sysfs reports none): levels numbered, not named",
+                nflat ? ";" : "");
+    else if (nflat <= nlevels)
+        fprintf(out, "%s DRAM not reached: raise --max-kib", nflat ? ";" : "");
+}
+
 #ifndef LAB_NO_MAIN
 /* Sizes from min to max KiB in steps of about sqrt(2): 1, 1.5, 2, 3, 4, 6, 8... */
 static size_t next_size(size_t kib)
@@ -267,22 +294,9 @@ int main(int argc, char **argv)
     if (out && fclose(out) != 0)
         die_errno("cannot write %s", tsv);
 
-    /* The flat stretches of the curve are the levels: the first ones are the
-     * caches sysfs reported, any beyond them main memory. */
     struct memlat_plateau flat[16];
     int nflat = memlat_plateaus(sizes, ns, n, flat, 16);
-    printf("memlat:");
-    for (int i = 0; i < nflat; i++) {
-        char name[16];
-        if (i < nlevels)
-            snprintf(name, sizeof name, "L%d", levels[i].level);
-        else
-            snprintf(name, sizeof name, "%s", i == nlevels ? "DRAM" : "beyond");
-        printf("%s %s %.1f ns (%zu-%zu KiB)", i ? "," : "", name, flat[i].ns, flat[i].from_kib,
-               flat[i].to_kib);
-    }
-    if (nflat <= nlevels)
-        printf("%s DRAM not reached: raise --max-kib", nflat ? ";" : "");
+    memlat_summary(stdout, flat, nflat, levels, nlevels);
     printf("%s\n", lab_emulated() ? " [emulated: not the target's latencies]" : "");
     return 0;
 }

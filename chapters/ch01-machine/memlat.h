@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct node; /* one cache line: a pointer to the next node, and padding */
 
@@ -38,5 +39,10 @@ int memlat_plateaus(const size_t *kib, const double *ns, int n, struct memlat_pl
 
 /* The data and unified caches of cpu0 from sysfs, smallest level first. */
 int memlat_cache_levels(struct memlat_cache *levels, int max);
+
+/* The summary line (without its newline): each plateau named for the cache level
+ * it is (then DRAM), or numbered "level N" when sysfs reported no caches. */
+void memlat_summary(FILE *out, const struct memlat_plateau *flat, int nflat,
+                    const struct memlat_cache *levels, int nlevels);
 
 #endif

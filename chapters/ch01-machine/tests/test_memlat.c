@@ -1,6 +1,7 @@
 /* test_memlat.c - the chase visits every node in one cycle; plateaus are found;
  * sysfs gives sane cache levels. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "env.h"
@@ -100,4 +101,21 @@ TEST(memlat, sysfs_levels_are_found_and_sane)
     if (l1 > 0 && !lab_under_valgrind())
         ASSERT_EQ(c[0].kib * 1024, (unsigned long)l1, "L1d: sysfs against cpuid");
 #endif
+}
+
+/* Without cache sizes from sysfs no plateau may be called main memory. */
+TEST(memlat, summary_without_cache_sizes_names_no_level)
+{
+    const struct memlat_plateau flat[] = {{1, 16, 3.8}, {64, 96, 7.0}};
+    char *line = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&line, &len);
+    ASSERT_NOT_NULL(out);
+    memlat_summary(out, flat, 2, NULL, 0);
+    ASSERT_EQ(fclose(out), 0);
+    ASSERT(strstr(line, "DRAM") == NULL, "got: %s", line);
+    ASSERT(strstr(line, "level 1 3.8 ns (1-16 KiB), level 2 7.0 ns (64-96 KiB)") != NULL, "got: %s",
+           line);
+    ASSERT(strstr(line, "cache sizes unavailable") != NULL, "got: %s", line);
+    free(line);
 }
