@@ -5,6 +5,7 @@
 #   make / make ch01           build everything / one chapter
 #   make check / check-ch01    tests, memcheck, TSan pass, program CLI checks
 #   make ARCH=aarch64|armhf    cross-build; `make check ARCH=aarch64` runs under qemu-user
+#   make on-pi ARCH=aarch64    ci/on-pi on the cross build, laid out as on a Pi, under qemu-user
 #   make report                every chapter's demo (quick profile) into build/report/index.md
 #   make figures               the README snapshots in chapters/*/figures/, from the last report
 #   make deps / deps-bench     install the Debian packages (as root), or print the command
@@ -28,7 +29,7 @@ CHECK_DIRS := common bench $(CHAPTER_DIRS)
 
 SUBMAKE := $(MAKE) --no-print-directory ARCH=$(ARCH) SAN=$(SAN)
 
-.PHONY: all check report figures deps deps-bench help clean races helgrind bench plots format-check \
+.PHONY: all check report figures deps deps-bench help clean races helgrind bench plots format-check on-pi \
         $(IDS) $(addprefix check-,common bench $(IDS)) $(addprefix races-,$(IDS)) \
         $(addprefix helgrind-,$(IDS)) $(addprefix bench-,$(IDS)) bench-common \
         $(addprefix perf-,$(IDS)) $(addprefix asm-,$(IDS)) $(addprefix plots-,$(IDS))
@@ -101,6 +102,16 @@ fuzz-%: deps
 	 if [ -z "$$d" ]; then echo "fuzz: no target '$*' (targets: $(FUZZ_NAMES))"; exit 2; fi; \
 	 $(SUBMAKE) -C $${d%/fuzz/*} fuzz-one TARGET=$* FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
+# ---- the Raspberry Pi path ------------------------------------------------------
+# make on-pi ARCH=aarch64: the README's Pi steps, done here. build/<arch> and
+# ci/on-pi go into build/on-pi/<arch>/lab/ as scp puts them on a Pi, and on-pi
+# runs there, each binary through $(RUN): qemu-user with LAB_EMULATED=1 when
+# cross-built (the ordering tests stand down), directly on the target itself.
+ON_PI_LAB := build/on-pi/$(ARCH)/lab
+on-pi: all
+	@rm -rf $(ON_PI_LAB) && mkdir -p $(ON_PI_LAB) && cp -R build/$(ARCH) ci/on-pi $(ON_PI_LAB)/
+	@cd $(ON_PI_LAB) && ON_PI_RUN='$(RUN)' $(if $(EMULATED),LAB_EMULATED=1) ./on-pi $(ARCH)
+
 # ---- the report ----------------------------------------------------------------
 # It writes under build/ only; make figures then refreshes the committed
 # snapshots from its data, on purpose.
@@ -126,7 +137,7 @@ deps-bench:
 	@common/mk/deps.sh bench
 
 help:
-	@echo "targets: all check report figures deps deps-bench races helgrind bench plots asm perf format-check clean help"
+	@echo "targets: all check report figures deps deps-bench races helgrind bench plots asm perf format-check on-pi clean help"
 	@echo "per chapter: <id> check-<id> races-<id> helgrind-<id> bench-<id> perf-<id> plots-<id> asm-<id> fuzz-<id>"
 	@echo "fuzzing: fuzz-<id> (a chapter's FUZZ_TARGETS), fuzz-<target> (one target); FUZZ_SECONDS=60"
 	@echo "  targets: $(FUZZ_NAMES)"
