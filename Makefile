@@ -107,8 +107,15 @@ fuzz-%: deps
 # ci/on-pi go into build/on-pi/<arch>/lab/ as scp puts them on a Pi, and on-pi
 # runs there, each binary through $(RUN): qemu-user with LAB_EMULATED=1 when
 # cross-built (the ordering tests stand down), directly on the target itself.
+# It first checks that the binaries need no newer glibc than on-pi asks the Pi for.
 ON_PI_LAB := build/on-pi/$(ARCH)/lab
 on-pi: all
+	@need=$$(find build/$(ARCH) -path '*/obj' -prune -o -type f -perm -u+x -print | \
+	   xargs $(CROSS)objdump -T 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1); \
+	 min=$$(sed -n 's/^glibc_min=\([0-9.]*\).*/\1/p' ci/on-pi); \
+	 if [ "$$(printf '%s\n' "$$need" "$$min" | sort -V | tail -n 1)" != "$$min" ]; then \
+	   echo "on-pi: the $(ARCH) binaries need glibc $$need, but ci/on-pi checks for $$min (its glibc_min, and the README)"; \
+	   echo "0 passed, 1 failed"; exit 1; fi
 	@rm -rf $(ON_PI_LAB) && mkdir -p $(ON_PI_LAB) && cp -R build/$(ARCH) ci/on-pi $(ON_PI_LAB)/
 	@cd $(ON_PI_LAB) && ON_PI_RUN='$(RUN)' $(if $(EMULATED),LAB_EMULATED=1) ./on-pi $(ARCH)
 
