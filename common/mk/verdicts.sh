@@ -77,7 +77,9 @@
 # build does not recover from UB (common/mk/config.mk): a run ends at its first
 # "runtime error:" with status 1, still `ub` in the ubsan column, and its asan
 # column holds only what ASan reported before (no leak check at that exit). A
-# column that is n/a is not run. Prints the matrix (`WANT x GOT y` where a cell
+# column that is n/a is not run. The rows run VERDICT_JOBS at a time (default:
+# one per CPU; valgrind runs a program on one CPU at a time) and are printed in
+# the manifest's order. Prints the matrix (`WANT x GOT y` where a cell
 # fails), the n/a reasons, then "N passed, N failed"; exits non-zero on any
 # failure.
 set -u
@@ -85,6 +87,7 @@ set -u
 limit=300
 kinds_known="race lock-order misuse uaf double-free invalid-free overflow leak ub segv uninit other"
 tools="" run="" show="" keep="" all_emulated=""
+jobs=${VERDICT_JOBS:-$(nproc 2>/dev/null || echo 1)}
 usage() {
     echo "usage: verdicts.sh [--tools \"helgrind drd tsan asan memcheck ubsan\"] [--run PREFIX]" \
         "[--all-emulated] [--keep DIR] [--show TOOL] MANIFEST PLAIN_BIN_DIR TSAN_BIN_DIR ASAN_BIN_DIR" >&2
@@ -306,7 +309,81 @@ want_of() {
 # ---- the matrix ---------------------------------------------------------------------
 width=$(awk -F '\t' '$1 != "" && $1 !~ /^#/ {
     a = ($2 == "-") ? "" : $2; n = length($1 " " a); if (n > w) w = n } END {print w + 1}' "$manifest")
-pass=0 fail=0 notes="" kept="" skipped_long=0
+# do_row N PROG ARGS HG DRD TS AS MC UB WHERE REST: runs one row's cells into
+# $logs/N/: out (the row as printed), counts ("pass fail"), notes, kept, and
+# done last. The rows run VERDICT_JOBS at a time; they are printed in order.
+do_row() {
+    local dir=$logs/$1 prog=$2 args=$3 hg=$4 drd=$5 ts=$6 as=$7 mc=$8 ub=$9 where=${10} rest=${11}
+    local pass=0 fail=0 notes="" kept="" t cell want log why got k asan_ran="" asan_why=""
+    mkdir -p "$dir"
+    {
+        printf '%-*s' "$width" "$prog${args:+ $args}"
+        if [ -z "$ub" ] || [ -n "$rest" ] ||
+            { [ -n "$where" ] && [ "$where" != host-only ] && [ "$where" != qemu-long ]; }; then
+            fail=$((fail + 1))
+            echo " bad row: want 8 tab-separated columns and an optional host-only or qemu-long"
+        else
+            for t in $tools; do
+                case $t in
+                helgrind) cell=$hg ;; drd) cell=$drd ;; tsan) cell=$ts ;;
+                asan) cell=$as ;; memcheck) cell=$mc ;; ubsan) cell=$ub ;;
+                esac
+                want=$(want_of "$cell")
+                case $want in
+                n/a)
+                    printf ' %-18s' n/a
+                    notes="$notes  n/a, $prog${args:+ $args} × $t:${cell#n/a:}"$'\n'
+                    continue ;;
+                bad:*)
+                    fail=$((fail + 1))
+                    printf ' %-18s' "${want#bad: }"
+                    continue ;;
+                esac
+                log=$dir/$t
+                case $t in
+                asan|ubsan)
+                    # one run of the ASan+UBSan build serves both columns
+                    log=$dir/asan
+                    [ -n "$asan_ran" ] || { asan_why=$(run_tool asan "$prog" "$args" "$log"); asan_ran=1; }
+                    why=$asan_why ;;
+                *) why=$(run_tool "$t" "$prog" "$args" "$log") ;;
+                esac
+                if [ -n "$why" ]; then got=$why; else got=$(classify "$t" "$log"); fi
+                if [ "$got" = "$want" ]; then
+                    pass=$((pass + 1)); printf ' %-18s' "$got"
+                else
+                    fail=$((fail + 1)); printf ' %-18s' "WANT $want GOT $got"
+                    if [ -n "$keep" ] && [ -e "$log" ]; then
+                        mkdir -p "$keep"
+                        k="$keep/$(printf '%s' "$prog${args:+ $args}" | tr -c 'A-Za-z0-9._=-' '_').$t.log"
+                        cp "$log" "$k"
+                        kept="$kept  report kept: $k ($t on '$prog${args:+ $args}': WANT $want GOT $got)"$'\n'
+                    fi
+                fi
+                if [ "$show" = "$t" ] && [ "$got" != clean ] && [ -e "$log" ]; then
+                    echo; echo "---- $t report: $prog $args"
+                    grep -v '^==[0-9]*== *$' "$log"
+                fi
+            done
+            echo
+        fi
+    } >"$dir/out"
+    echo "$pass $fail" >"$dir/counts"
+    printf '%s' "$notes" >"$dir/notes"
+    printf '%s' "$kept" >"$dir/kept"
+    : >"$dir/done"
+}
+
+# Prints the rows that are done, in the manifest's order, from row $next on.
+next=1
+print_ready() {
+    while [ -e "$logs/$next/done" ]; do
+        cat "$logs/$next/out"
+        next=$((next + 1))
+    done
+}
+
+skipped_long=0 n=0
 printf '%-*s' "$width" program
 for t in $tools; do printf ' %-18s' "$t"; done
 echo
@@ -315,61 +392,19 @@ while IFS=$'\t' read -r prog args hg drd ts as mc ub where rest; do
     [ -n "$run" ] && [ "$where" = host-only ] && continue
     [ -n "$run" ] && [ "$where" = qemu-long ] && [ -z "$all_emulated" ] && { skipped_long=$((skipped_long + 1)); continue; }
     [ "$args" = - ] && args=""
-    printf '%-*s' "$width" "$prog $args"
-    if [ -z "$ub" ] || [ -n "$rest" ] || { [ -n "$where" ] && [ "$where" != host-only ] && [ "$where" != qemu-long ]; }; then
-        fail=$((fail + 1))
-        echo " bad row: want 8 tab-separated columns and an optional host-only or qemu-long"
-        continue
-    fi
-    rm -f "$logs"/*
-    asan_ran=""
-    for t in $tools; do
-        case $t in
-        helgrind) cell=$hg ;; drd) cell=$drd ;; tsan) cell=$ts ;;
-        asan) cell=$as ;; memcheck) cell=$mc ;; ubsan) cell=$ub ;;
-        esac
-        want=$(want_of "$cell")
-        case $want in
-        n/a)
-            printf ' %-18s' n/a
-            notes="$notes  n/a, $prog${args:+ $args} × $t:${cell#n/a:}"$'\n'
-            continue ;;
-        bad:*)
-            fail=$((fail + 1))
-            printf ' %-18s' "${want#bad: }"
-            continue ;;
-        esac
-        log=$logs/$t
-        why=""
-        case $t in
-        asan|ubsan)
-            # one run of the ASan+UBSan build serves both columns
-            log=$logs/asan
-            [ -n "$asan_ran" ] || { asan_why=$(run_tool asan "$prog" "$args" "$log"); asan_ran=1; }
-            why=$asan_why ;;
-        *) why=$(run_tool "$t" "$prog" "$args" "$log") ;;
-        esac
-        if [ -n "$why" ]; then got=$why; else got=$(classify "$t" "$log"); fi
-        if [ "$got" = "$want" ]; then
-            pass=$((pass + 1)); printf ' %-18s' "$got"
-        else
-            fail=$((fail + 1)); printf ' %-18s' "WANT $want GOT $got"
-            if [ -n "$keep" ] && [ -e "$log" ]; then
-                mkdir -p "$keep"
-                k="$keep/$(printf '%s' "$prog${args:+ $args}" | tr -c 'A-Za-z0-9._=-' '_').$t.log"
-                cp "$log" "$k"
-                kept="$kept  report kept: $k ($t on '$prog${args:+ $args}': WANT $want GOT $got)"$'\n'
-            fi
-        fi
-        if [ "$show" = "$t" ] && [ "$got" != clean ] && [ -e "$log" ]; then
-            echo; echo "---- $t report: $prog $args"
-            grep -v '^==[0-9]*== *$' "$log"
-        fi
-    done
-    echo
+    n=$((n + 1))
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; print_ready; done
+    do_row "$n" "$prog" "$args" "$hg" "$drd" "$ts" "$as" "$mc" "$ub" "$where" "$rest" </dev/null &
 done <"$manifest"
-printf '%s' "$notes"
+wait
+print_ready
+pass=0 fail=0
+for i in $(seq 1 "$n"); do
+    read -r p f <"$logs/$i/counts"
+    pass=$((pass + p)) fail=$((fail + f))
+done
+for i in $(seq 1 "$n"); do cat "$logs/$i/notes"; done
 [ "$skipped_long" -eq 0 ] || echo "  $skipped_long rows marked qemu-long left to ci/long (make races ARCH=... RACES_ALL=1)"
-printf '%s' "$kept"
+for i in $(seq 1 "$n"); do cat "$logs/$i/kept"; done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
