@@ -14,6 +14,10 @@
 /* True when LAB_EMULATED is set to something other than "" or "0". */
 bool lab_emulated(void);
 
+/* True when LAB_LONG is set to something other than "" or "0": the long tier
+ * (ci/long) runs the soak-sized tests, which make check skips. */
+bool lab_long(void);
+
 /* True when running on valgrind's synthetic CPU (any tool). */
 bool lab_under_valgrind(void);
 

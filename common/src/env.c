@@ -23,6 +23,11 @@ bool lab_emulated(void)
     return env_flag("LAB_EMULATED");
 }
 
+bool lab_long(void)
+{
+    return env_flag("LAB_LONG");
+}
+
 bool lab_under_valgrind(void)
 {
 #ifdef LAB_HAVE_VALGRIND_H
