@@ -23,7 +23,7 @@ lock=$logs/.print.lock
 record_failure() { # record_failure DIR WHAT
     local name
     name=$(basename "$1")
-    printf '%s/make\t%s\t0\t1\t0\t0.0\n' "${name%%-*}" "$2" >>"$results/$(basename "$1").make.tsv"
+    printf '%s/make\t%s\t0\t1\t0\t0.0\n' "${name%%-*}" "$2" >>"$results/$name.make.tsv"
     echo "check: $1: $2 failed"
 }
 

@@ -14,8 +14,8 @@
 # every tool whose directory is given). --run prefixes the TSan runs (qemu for a
 # cross build), and then rows marked host-only are left out, and so are rows
 # marked qemu-long unless --all-emulated is given (ci/long: under qemu every
-# TSan run starts in about 30 s, so ci/quick runs a race row and a clean row per
-# chapter). --keep DIR keeps the log of every cell that did not pass in DIR
+# TSan run starts in about 30 s, so ci/quick keeps a race row and a clean row of
+# a few chapters). --keep DIR keeps the log of every cell that did not pass in DIR
 # (DIR/<row>.<tool>.log) and prints its path. --show TOOL prints
 # the full log of that tool for every cell where it reported something (make
 # helgrind).
