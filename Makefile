@@ -29,7 +29,7 @@ CHECK_DIRS := common bench $(CHAPTER_DIRS)
 
 SUBMAKE := $(MAKE) --no-print-directory ARCH=$(ARCH) SAN=$(SAN)
 
-.PHONY: all check report figures deps deps-bench help clean races helgrind bench plots format-check on-pi \
+.PHONY: all check report figures deps deps-bench help clean races helgrind bench plots format-check on-pi on-pi-run \
         $(IDS) $(addprefix check-,common bench $(IDS)) $(addprefix races-,$(IDS)) \
         $(addprefix helgrind-,$(IDS)) $(addprefix bench-,$(IDS)) bench-common \
         $(addprefix perf-,$(IDS)) $(addprefix asm-,$(IDS)) $(addprefix plots-,$(IDS))
@@ -45,10 +45,22 @@ $(IDS):
 # adds them all up, and the exit status says whether anything failed.
 # Everything is built first (make -j$(JOBS) in each place), then the places
 # run JOBS at a time, each place's output printed whole when it ends.
+#
+# A cross build (ARCH=aarch64, armhf) runs its test binaries once, through
+# ci/on-pi laid out as on a Pi (make on-pi), as one more job beside the places,
+# which then skip them (ON_PI_TESTS=1): the Pi path is tested by every make check.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+ifdef EMULATED
+  ifeq ($(SAN),)
+    CHECK_ON_PI := ON_PI_TESTS=1 ALSO_NAME=on-pi \
+      ALSO_RUN='common/mk/runtest.sh build/$(VARIANT)/results/on-pi.tsv build/$(VARIANT)/logs/on-pi.log \
+        on-pi/tests runner -- $(MAKE) --no-print-directory ARCH=$(ARCH) on-pi-run'
+  endif
+endif
 check: deps
 	@rm -rf build/$(VARIANT)/results build/$(ARCH)-tsan/results; \
-	 SUBMAKE='$(SUBMAKE)' common/mk/check_all.sh $(JOBS) build/$(VARIANT)/results \
+	 SUBMAKE='$(SUBMAKE) $(if $(CHECK_ON_PI),ON_PI_TESTS=1)' $(CHECK_ON_PI) \
+	 common/mk/check_all.sh $(JOBS) build/$(VARIANT)/results \
 	   build/$(VARIANT)/logs/check $(CHECK_DIRS); \
 	 common/mk/summary.sh check build/$(VARIANT)/results/*.tsv \
 	   $(if $(EMULATED)$(SAN),,build/$(ARCH)-tsan/results/*.tsv)
@@ -110,6 +122,9 @@ fuzz-%: deps
 # It first checks that the binaries need no newer glibc than on-pi asks the Pi for.
 ON_PI_LAB := build/on-pi/$(ARCH)/lab
 on-pi: all
+	@$(MAKE) --no-print-directory on-pi-run
+# on-pi-run: the same on what is built already (make check runs it so).
+on-pi-run:
 	@need=$$(find build/$(ARCH) -path '*/obj' -prune -o -type f -perm -u+x -print | \
 	   xargs $(CROSS)objdump -T 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1); \
 	 min=$$(sed -n 's/^glibc_min=\([0-9.]*\).*/\1/p' ci/on-pi); \

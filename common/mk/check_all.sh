@@ -12,6 +12,10 @@
 # a failing row `<dir>/make` in RESULTS_DIR/<dir>.make.tsv, so the summary
 # cannot miss it. The places that took longest last time (LOG_DIR/durations)
 # start first, so that one long place does not run alone at the end.
+#
+# ALSO_NAME and ALSO_RUN, when both are set, add one more job to the pool after
+# the build: the command ALSO_RUN (run by bash), logged as LOG_DIR/ALSO_NAME.log
+# like a place (make check ARCH=aarch64 runs ci/on-pi so).
 set -u
 jobs=$1 results=$2 logs=$3
 shift 3
@@ -28,9 +32,11 @@ record_failure() { # record_failure DIR WHAT
 }
 
 # The places, longest last time first; in the given order the first time.
+jobs_all=("$@")
+[ -n "${ALSO_NAME:-}" ] && [ -n "${ALSO_RUN:-}" ] && jobs_all+=("$ALSO_NAME")
 order=()
 while read -r d; do order+=("$d"); done < <(
-    for d in "$@"; do
+    for d in "${jobs_all[@]}"; do
         s=$(awk -v d="$d" '$1 == d { print $2 }' "$logs/durations" 2>/dev/null)
         echo "${s:-0} $d"
     done | sort -s -k1,1nr | cut -d' ' -f2-)
@@ -40,14 +46,18 @@ for d in "$@"; do
     # shellcheck disable=SC2086
     $SUBMAKE -j"$jobs" -C "$d" check-build || record_failure "$d" build
 done
-echo "check: built in $(($(date +%s) - start)) s; running $# places, $jobs at a time"
+echo "check: built in $(($(date +%s) - start)) s; running ${#jobs_all[@]} jobs, $jobs at a time"
 
 run_one() { # run_one DIR: its check-run into its log, printed whole at the end
     local d=$1 log rc t0
     log=$logs/$(basename "$d").log
     t0=$(date +%s)
-    # shellcheck disable=SC2086
-    $SUBMAKE -C "$d" check-run >"$log" 2>&1
+    if [ "$d" = "${ALSO_NAME:-}" ]; then
+        bash -c "$ALSO_RUN" >"$log" 2>&1
+    else
+        # shellcheck disable=SC2086
+        $SUBMAKE -C "$d" check-run >"$log" 2>&1
+    fi
     rc=$?
     [ $rc -eq 0 ] || record_failure "$d" "check-run (exit $rc)" >>"$log"
     echo "   ($d: $(($(date +%s) - t0)) s)" >>"$log"

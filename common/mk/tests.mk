@@ -46,7 +46,9 @@ ASAN_B := $(TOP)/build/$(ARCH)-asan/$(NAME)
 RACES_TSV := $(wildcard tests/races.tsv)
 
 # check-run runs every step and records the counts; check adds them up and
-# fails if anything failed.
+# fails if anything failed. ON_PI_TESTS=1 (the top-level make check of a cross
+# build sets it) leaves the test binaries to ci/on-pi, which runs every one of
+# them under qemu as on a Pi, so that they do not run twice.
 check: check-run
 	@$(MK)/summary.sh $(ID) $(RESULTS) $(if $(TSAN_PASS),$(TOP)/build/$(ARCH)-tsan/results/$(ID).tsv)
 
@@ -69,7 +71,8 @@ check-run: all
 	  $(if $(CRITERION_TESTS),$(call RT,$(t),criterion) $(B)/tests/$(t).criterion --jobs 1 --timeout 300;) \
 	  $(if $(HAVE_VALGRIND),\
 	    $(call RT,$(t),memcheck) $(RUN) $(MEMCHECK) $(B)/tests/$(t);,\
-	    $(call RT,$(t),runner) $(RUN) $(B)/tests/$(t);))
+	    $(if $(ON_PI_TESTS),,$(call RT,$(t),runner) $(RUN) $(B)/tests/$(t);)))
+	@$(if $(ON_PI_TESTS),$(if $(TEST_NAMES),echo "  --    $(ID): its $(words $(TEST_NAMES)) test binaries run in ci/on-pi (make check's on-pi job)"))
 	@$(foreach p,$(PROGRAMS),$(call RT,$(p),cli) $(RUN) $(B)/$(p);)
 	@$(foreach p,$(SMOKE),\
 	  $(call RT,$(p),smoke) $(RUN) $(if $(HAVE_VALGRIND),$(MEMCHECK)) $(B)/$(p) $(smoke_$(p));)
