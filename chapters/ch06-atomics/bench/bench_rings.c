@@ -592,9 +592,13 @@ static struct modes find_modes(double *rtt, size_t n)
                rtt[at], rtt[at + 1], widest, m.threshold, at + 1, n - at - 1);
     } else if (n > 0) {
         m.name[0] = rtt[n / 2] < NEAR_BELOW_NS ? "near" : "far";
-        printf("  widest gap between neighbours %.2fx (%d or more samples each side), under %.1fx: "
-               "one mode, %s (median %s %.0f ns)\n",
-               widest, MODE_MIN, MODE_GAP, m.name[0],
+        if (n < 2 * MODE_MIN)
+            printf("  too few samples to split (%d a side): ", MODE_MIN);
+        else
+            printf("  widest gap between neighbours %.2fx (%d or more samples a side), under "
+                   "%.1fx: ",
+                   widest, MODE_MIN, MODE_GAP);
+        printf("one mode, %s (median %s %.0f ns)\n", m.name[0],
                rtt[n / 2] < NEAR_BELOW_NS ? "under" : "at or over", NEAR_BELOW_NS);
     }
     return m;
