@@ -554,8 +554,8 @@ static void take_rounds(const struct bench_run *run, int b, size_t rounds, bool 
  * neighbours (sorted) if the one above is at least MODE_GAP times the one
  * below and each side holds MODE_MIN samples; else one, named by its median
  * against NEAR_BELOW_NS. That line lies between the two modes a 2-vCPU Xeon
- * guest showed, 50-56 ns and 115-230 ns; another machine's modes may lie
- * elsewhere, and its split still comes from its own data. */
+ * guest showed over 10 full runs, 42-53 ns and 93-220 ns; another machine's
+ * modes may lie elsewhere, and its split still comes from its own data. */
 #define MODE_GAP 1.5
 #define NEAR_BELOW_NS 80.0
 enum { MODE_MIN = 3 };
