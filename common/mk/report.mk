@@ -1,7 +1,7 @@
 # report.mk - what make report shows of a chapter (included by chapter.mk).
 #
-# Provides: demo (each DEMOS command run from build/report/<id>/, its output and
-# exit status kept for report.sh, which also learns the demos in
+# Provides: demo (each DEMOS command run from build/report/<id>/, its output,
+# exit status and seconds kept for report.sh, which also learns the demos in
 # FAILS_ON_PURPOSE; its figures drawn there), plots (each
 # plots/NAME.gp drawn from its data by plots/plot.sh into build/plots/<id>/),
 # figures (the committed snapshots in figures/ redrawn from the last report's
@@ -13,8 +13,11 @@ demo: programs benches
 	@$(if $(DEMOS),,echo "$(ID): no demos")
 	@$(foreach d,$(DEMOS),\
 	  echo "== $(ID)/$(d): $(subst $(TOP)/,,$(demo_$(d)))"; \
+	  t0=$$(date +%s.%N); \
 	  ( cd $(OUT) && $(demo_$(d)) ) > $(OUT)/$(d).txt 2>&1; \
-	  echo "$$?" > $(OUT)/$(d).rc; tail -n 1 $(OUT)/$(d).txt; \
+	  echo "$$?" > $(OUT)/$(d).rc; \
+	  echo "$$t0 $$(date +%s.%N)" | awk '{ printf "%.1f\n", $$2 - $$1 }' > $(OUT)/$(d).secs; \
+	  tail -n 1 $(OUT)/$(d).txt; \
 	  $(if $(filter $(d),$(FAILS_ON_PURPOSE)),touch $(OUT)/$(d).on-purpose;))
 	@$(foreach p,$(PLOTS),$(call PLOT,$(p),$(OUT)/$(p),-) || true;)
 

@@ -48,6 +48,22 @@ dirty=$(git -C "$top" status --porcelain 2>/dev/null | grep -q . && echo "+chang
     echo "shared 2-CPU virtual machine are noisy; the chapter READMEs say what to expect."
 } >"$out/index.md"
 
+# Everything the demos run is built first, each chapter with make -j (the
+# chapters share libraries, so one after another): the demos' own makes then
+# find it built, and a fresh checkout's build uses every CPU.
+jobs=$(nproc 2>/dev/null || echo 1)
+echo "== report: building (make -j$jobs; log: build/report/build.log)"
+for dir in "$@"; do
+    targets=("programs benches")
+    [ -f "$top/$dir/tests/races.tsv" ] && targets+=("SAN=tsan programs" "SAN=asan programs")
+    for t in "${targets[@]}"; do
+        # shellcheck disable=SC2086
+        make --no-print-directory -j"$jobs" -C "$top/$dir" $t >>"$out/build.log" 2>&1 ||
+            { echo "   $dir: make $t failed"; failed=1; failed_steps+=("$dir: make $t: build/report/build.log"); }
+    done
+done
+echo "   built in $(($(date +%s) - start)) s"
+
 for dir in "$@"; do
     name=$(basename "$dir")
     id=${name%%-*}
@@ -62,8 +78,8 @@ for dir in "$@"; do
         echo
         echo "Demos took $((t1 - t0)) s. Source and explanations: [$dir/README.md](../../$dir/README.md)."
         echo
-        echo "| demo | status | summary |"
-        echo "|---|---|---|"
+        echo "| demo | status | seconds | summary |"
+        echo "|---|---|---:|---|"
         for rc_file in "$out/$id"/*.rc; do
             [ -e "$rc_file" ] || continue
             demo=$(basename "$rc_file" .rc)
@@ -81,7 +97,8 @@ for dir in "$@"; do
                 failed=1
                 failed_steps+=("$id/$demo ($(how_it_ended "$rc")): build/report/$id/$demo.txt")
             fi
-            echo "| $demo | $status | $summary |"
+            secs=$(cat "$out/$id/$demo.secs" 2>/dev/null || echo '?')
+            echo "| $demo | $status | $secs | $summary |"
         done
         for md in "$out/$id"/*.md; do
             [ -e "$md" ] || continue
