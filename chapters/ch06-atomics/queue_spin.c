@@ -100,21 +100,21 @@ static uint64_t ops_total(void)
 
 /* ---- the spin shape: the book's queue_spin ----------------------------------------- */
 
-/* --lockstep: operation `phase` (0 enq, 1 deq) of round i of thread id is turn
- * (2i + phase) * threads + id, so the threads take strict turns: A enqueues, B
+/* --lockstep: operation `phase` (0 enq, 1 deq) of round i of thread id waits
+ * for its lab_lockstep_turn, so the threads take strict turns: A enqueues, B
  * enqueues, A dequeues, B dequeues, ... The turns order no memory (lockstep.h):
  * the queue's accesses stay as unordered to the detectors as in a free run, and
  * the threads meet in every round, however loaded the machine. */
 static void take_turn(struct run *r, uint64_t i, unsigned phase, size_t id)
 {
     if (r->lockstep)
-        lab_lockstep_wait(&r->turn, (uint32_t)((2 * i + phase) * (uint64_t)r->threads + id));
+        lab_lockstep_wait(&r->turn, lab_lockstep_turn(i, phase, 2, (size_t)r->threads, id));
 }
 
 static void pass_turn(struct run *r, uint64_t i, unsigned phase, size_t id)
 {
     if (r->lockstep)
-        lab_lockstep_set(&r->turn, (uint32_t)((2 * i + phase) * (uint64_t)r->threads + id + 1));
+        lab_lockstep_set(&r->turn, lab_lockstep_turn(i, phase, 2, (size_t)r->threads, id) + 1);
 }
 
 static void *spinner(size_t id, void *arg)

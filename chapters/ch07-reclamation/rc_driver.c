@@ -127,27 +127,22 @@ static void shared_dtor(void *data)
     atomic_fetch_add(&t->destroyed, 1);
 }
 
-/* --lockstep: operation `phase` (0 push, 1 pop) of pair i of thread id is turn
- * (2i + phase) * threads + id, so the threads take strict turns: A pushes, B
+/* --lockstep: operation `phase` (0 push, 1 pop) of pair i of thread id waits
+ * for its lab_lockstep_turn, so the threads take strict turns: A pushes, B
  * pushes, A pops (B's value), B pops (A's). The turns order no memory
  * (lockstep.h): what the stack's accesses race on stays as unordered to the
  * detectors as in a free run, and they meet in every run, however loaded the
  * machine. */
-static uint32_t turn_of(const struct tally *t, uint64_t i, unsigned phase, size_t id)
-{
-    return (uint32_t)((2 * i + phase) * (uint64_t)t->threads + id);
-}
-
 static void turn_wait(struct tally *t, uint64_t i, unsigned phase, size_t id)
 {
     if (t->lockstep)
-        lab_lockstep_wait(&t->turn, turn_of(t, i, phase, id));
+        lab_lockstep_wait(&t->turn, lab_lockstep_turn(i, phase, 2, (size_t)t->threads, id));
 }
 
 static void turn_pass(struct tally *t, uint64_t i, unsigned phase, size_t id)
 {
     if (t->lockstep)
-        lab_lockstep_set(&t->turn, turn_of(t, i, phase, id) + 1);
+        lab_lockstep_set(&t->turn, lab_lockstep_turn(i, phase, 2, (size_t)t->threads, id) + 1);
 }
 
 static void *worker(size_t id, void *arg)

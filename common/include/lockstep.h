@@ -30,6 +30,7 @@
 #define LAB_LOCKSTEP_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct lab_lockstep {
@@ -47,5 +48,14 @@ void lab_lockstep_set(struct lab_lockstep *ls, uint32_t step);
 
 /* The step shown now. */
 uint32_t lab_lockstep_now(struct lab_lockstep *ls);
+
+/* Strict turns for `threads` threads that each do `phases` operations a round:
+ * the step of operation `phase` of round `round` of thread `id`. Every thread
+ * does its operation 0 of a round, in id order, then every thread its
+ * operation 1, and so on (phases 2: A pushes, B pushes, A pops, B pops). Wait
+ * for the step before the operation, set the step + 1 after it. The count
+ * wraps at 2^32 steps, as the futex word does. */
+uint32_t lab_lockstep_turn(uint64_t round, unsigned phase, unsigned phases, size_t threads,
+                           size_t id);
 
 #endif

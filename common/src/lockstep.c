@@ -35,6 +35,12 @@ void lab_lockstep_set(struct lab_lockstep *ls, uint32_t step)
     syscall(SYS_futex, (uint32_t *)&ls->step, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
+uint32_t lab_lockstep_turn(uint64_t round, unsigned phase, unsigned phases, size_t threads,
+                           size_t id)
+{
+    return (uint32_t)((round * phases + phase) * (uint64_t)threads + id);
+}
+
 uint32_t lab_lockstep_now(struct lab_lockstep *ls)
 {
     /* relaxed: see lab_lockstep_wait */
