@@ -30,8 +30,11 @@
  *   lost-wakeup         a one-shot signal: the reader tests the flag, then
  *                       locks and waits without testing again. A signal sent
  *                       in between is lost, and the reader sleeps until its
- *                       timeout (the window is widened to 50 ms so it happens
- *                       every run). No detector sees it either.
+ *                       timeout. The writer signals inside that window in
+ *                       every run, however the threads are scheduled: a
+ *                       lockstep (lockstep.h) holds it until the reader has
+ *                       tested, and the reader until it has signalled. No
+ *                       detector sees it either.
  *
  *   condvar [--variant V] [--readers N] [--zeros N] [--max-wakes N] [--timeout-ms N]
  */
@@ -48,6 +51,7 @@
 #include "clock.h"
 #include "condvar.h"
 #include "env.h"
+#include "lockstep.h"
 #include "threads.h"
 
 enum variant { CORRECT, UNLOCKED_FLAG, BROADCAST_UNLOCKED, TWO_MUTEXES, IF_WAIT, LOST_WAKEUP };
@@ -163,7 +167,9 @@ struct oneshot {
     pthread_cond_t cv;
     _Atomic bool ready; /* atomic: the bug here is not a data race */
     bool buggy;
-    long timeout_ms, waited_ms;
+    long timeout_ms;
+    struct condvar_wakeup out;
+    struct lab_lockstep window; /* buggy: 1 the reader has tested, 2 the writer signalled */
 };
 
 static void *oneshot_reader(size_t id, void *arg)
@@ -172,44 +178,57 @@ static void *oneshot_reader(size_t id, void *arg)
     struct oneshot *o = arg;
     uint64_t t0 = lab_now_ns();
     struct timespec deadline = lab_deadline_ms(o->timeout_ms);
+    bool seen = false;
     if (o->buggy) {
-        if (!atomic_load(&o->ready)) {
-            /* The window: the writer signals now, and nobody is waiting yet. */
-            nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+        seen = atomic_load(&o->ready);
+        if (!seen) {
+            /* The window: tested, not waiting yet. The writer signals now. */
+            lab_lockstep_set(&o->window, 1);
+            lab_lockstep_wait(&o->window, 2);
             pthread_mutex_lock(&o->m);
-            pthread_cond_timedwait(&o->cv, &o->m, &deadline); /* waits for a signal already sent */
+            /* waits for a signal already sent: only a wake-up would end it early */
+            seen = pthread_cond_timedwait(&o->cv, &o->m, &deadline) == 0;
             pthread_mutex_unlock(&o->m);
         }
     } else {
         pthread_mutex_lock(&o->m);
-        while (!atomic_load(&o->ready) &&
+        while (!(seen = atomic_load(&o->ready)) &&
                pthread_cond_timedwait(&o->cv, &o->m, &deadline) != ETIMEDOUT)
             ;
+        seen = atomic_load(&o->ready);
         pthread_mutex_unlock(&o->m);
     }
-    o->waited_ms = (long)((lab_now_ns() - t0) / 1000000);
+    o->out = (struct condvar_wakeup){.signalled = seen,
+                                     .waited_ms = (long)((lab_now_ns() - t0) / 1000000)};
     return NULL;
 }
 
-/* Returns how long the reader waited for the one signal, in ms. */
-long condvar_lost_wakeup(bool buggy, long timeout_ms)
+struct condvar_wakeup condvar_lost_wakeup(bool buggy, long timeout_ms)
 {
     struct oneshot o = {.buggy = buggy, .timeout_ms = timeout_ms};
     pthread_mutex_init(&o.m, NULL);
     pthread_cond_init(&o.cv, NULL);
+    lab_lockstep_init(&o.window, 0);
     struct lab_threads ts;
     if (lab_threads_start(&ts, 1, oneshot_reader, &o, 0) != 0)
         die("could not start a thread");
-    /* The writer: set the state, signal, under the lock; 10 ms after the start. */
-    nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    /* The writer: set the state and signal, under the lock; in the buggy
+     * reader's window, or 10 ms after the start for the correct one (which
+     * then usually waits already; it does not matter when). */
+    if (buggy)
+        lab_lockstep_wait(&o.window, 1);
+    else
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
     pthread_mutex_lock(&o.m);
     atomic_store(&o.ready, true);
     pthread_cond_signal(&o.cv);
     pthread_mutex_unlock(&o.m);
+    if (buggy)
+        lab_lockstep_set(&o.window, 2);
     lab_threads_join(&ts);
     pthread_cond_destroy(&o.cv);
     pthread_mutex_destroy(&o.m);
-    return o.waited_ms;
+    return o.out;
 }
 
 /* ---- the book's example and its variants ---------------------------------------------- */
@@ -270,14 +289,22 @@ int main(int argc, char **argv)
     };
     cli_parse(&cli, argc, argv);
     if (variant == LOST_WAKEUP || variant == CORRECT) {
-        long ok_ms = condvar_lost_wakeup(false, timeout_ms);
+        struct condvar_wakeup ok = condvar_lost_wakeup(false, timeout_ms);
+        if (!ok.signalled)
+            die("condvar: the correct reader got no signal in %ld ms", timeout_ms);
         if (variant == LOST_WAKEUP) {
-            long lost_ms = condvar_lost_wakeup(true, timeout_ms);
+            struct condvar_wakeup lost = condvar_lost_wakeup(true, timeout_ms);
+            if (lost.signalled) {
+                printf("condvar --variant lost-wakeup: the reader was woken after all, after %ld "
+                       "ms\n",
+                       lost.waited_ms);
+                return 0;
+            }
             printf("condvar --variant lost-wakeup: the signal came while the reader was between "
                    "its test and its wait; it waited %ld ms (its timeout) for it; the correct "
                    "reader waited %ld ms\n",
-                   lost_ms, ok_ms);
-            return lost_ms >= timeout_ms ? 1 : 0;
+                   lost.waited_ms, ok.waited_ms);
+            return 1;
         }
     }
     uint64_t wakes = lab_scaled(max_wakes);

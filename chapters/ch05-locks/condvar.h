@@ -14,8 +14,14 @@ struct condvar_result {
 int condvar_run(const char *variant, unsigned readers, unsigned zeros, uint64_t max_wakes,
                 struct condvar_result *out);
 
-/* One reader waits for one signal, sent 10 ms after it starts; buggy: it
- * tests the flag and waits in two steps, 50 ms apart. The ms it waited. */
-long condvar_lost_wakeup(bool buggy, long timeout_ms);
+/* One reader waits for one signal, at most timeout_ms. Correct, it waits in
+ * the while loop and the writer signals 10 ms after the start; buggy, it tests
+ * the flag and then waits without testing again, and the writer signals in
+ * between, in every run (a lockstep forces the order). */
+struct condvar_wakeup {
+    bool signalled; /* the reader saw the flag: the signal reached it */
+    long waited_ms; /* how long it waited */
+};
+struct condvar_wakeup condvar_lost_wakeup(bool buggy, long timeout_ms);
 
 #endif
