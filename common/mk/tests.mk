@@ -130,6 +130,8 @@ races-tsan-run:
 helgrind: programs
 ifeq ($(RACES_TSV),)
 	@echo "$(ID): no racy examples; nothing to do"
+else ifdef EMULATED
+	@echo "$(ID): helgrind runs on the host only (valgrind does not run under qemu-user): make helgrind-$(ID) without ARCH="
 else
 	@$(MK)/verdicts.sh --tools helgrind --show helgrind $(RACES_TSV) $(B) - -
 endif
