@@ -58,6 +58,7 @@ struct bench_run {
     size_t n_results;
     struct ratio ratios[MAX_RATIOS];
     size_t n_ratios;
+    size_t n_selected; /* ids bench_selected let through: benchmarks that time themselves */
 };
 
 bool bench_quick(const struct bench_run *run)
@@ -70,13 +71,13 @@ uint64_t bench_seed(const struct bench_run *run)
     return run->seed;
 }
 
-bool bench_selected(const struct bench_run *run, const char *id)
+bool bench_selected(struct bench_run *run, const char *id)
 {
-    if (run->filter == NULL)
-        return true;
     char full[256];
     snprintf(full, sizeof full, "%s/%s", run->suite, id);
-    return fnmatch(run->filter, full, 0) == 0;
+    bool yes = run->filter == NULL || fnmatch(run->filter, full, 0) == 0;
+    run->n_selected += yes;
+    return yes;
 }
 
 struct bench_run *bench_begin(const char *chapter, const char *suite, int argc, char **argv)
@@ -508,7 +509,11 @@ int bench_end(struct bench_run *run)
         format_time(hi, sizeof hi, run->results[i]->a.estimate.hi);
         printf("%s %s %s [%s, %s]", i ? ";" : "", run->results[i]->id, est, lo, hi);
     }
-    printf("%s\n", run->n_results || run->n_ratios ? "" : " no benchmark matched");
+    /* Nothing to sum up: either nothing ran, or only benchmarks that print
+     * their own rows (bench_selected let them through) did. */
+    printf("%s\n", run->n_results || run->n_ratios ? ""
+                   : run->n_selected ? " no timed results; the rows above are all it measured"
+                                     : " no benchmark matched");
     for (size_t i = 0; i < run->n_results; i++) {
         free(run->results[i]->per_iter);
         free(run->results[i]->samples);

@@ -431,7 +431,7 @@ static void throughput_id(char *buf, size_t size, enum shape shape, size_t threa
     snprintf(buf, size, "%s/%zu_threads[%s]", shape_names[shape], threads, scheme_names[s]);
 }
 
-static bool measured_here(const struct bench_run *run, enum shape shape, size_t threads, int s)
+static bool measured_here(struct bench_run *run, enum shape shape, size_t threads, int s)
 {
     if (shape == QUEUE && s == CK_EPOCH)
         return false;
@@ -446,7 +446,7 @@ static bool measured_here(const struct bench_run *run, enum shape shape, size_t 
  * schemes alike and no scheme always runs right after the same one: in a
  * fixed order, ebr (always after hp) measured 0.99-1.08x ck_epoch (always
  * after ck_hp) on 2 threads, against 0.95-0.97x with the two alone. */
-static void measure_all(const struct bench_run *run, enum shape shape, size_t threads, bool quick,
+static void measure_all(struct bench_run *run, enum shape shape, size_t threads, bool quick,
                         struct measured *m, FILE *tsv)
 {
     uint64_t iters = quick ? 20000 : 200000;
