@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "container_of.h"
+
 /* Rust's MAX_REFCOUNT (isize::MAX): a clone or an upgrade that finds more than
  * this many references aborts. A count that big means references are being
  * leaked in a loop; aborting before the counter can wrap to 0 keeps a free
@@ -67,7 +69,7 @@ struct arc_weak;
 /* The allocation a data pointer lives in (for the tests and for reading). */
 static inline struct arc_inner *arc_inner_of(const void *data)
 {
-    return (struct arc_inner *)((uintptr_t)data - offsetof(struct arc_inner, data));
+    return CONTAINER_OF(data, struct arc_inner, data);
 }
 
 /* A new zeroed object of `size` bytes with one strong reference; dtor (may be

@@ -137,8 +137,7 @@ void ebr_local_unregister(struct ebr_local *l)
 
 static struct lab_record *make_participant(struct lab_registry *r)
 {
-    struct ebr_domain *d =
-        (struct ebr_domain *)((char *)r - offsetof(struct ebr_domain, participants));
+    struct ebr_domain *d = CONTAINER_OF(r, struct ebr_domain, participants);
     struct ebr_local *l = ebr_local_register(d);
     return l != NULL ? &l->rec : NULL;
 }

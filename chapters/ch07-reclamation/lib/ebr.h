@@ -59,6 +59,7 @@
 #include "annotate.h"
 #include "fence.h"
 #include "cacheline.h"
+#include "container_of.h"
 #include "reclaim_node.h"
 #include "registry.h"
 
@@ -108,7 +109,7 @@ _Static_assert(offsetof(struct ebr_local, rec) + sizeof(struct lab_record) <= CA
 
 static inline struct ebr_local *ebr_local_of(struct lab_record *rec)
 {
-    return (struct ebr_local *)((char *)rec - offsetof(struct ebr_local, rec));
+    return CONTAINER_OF(rec, struct ebr_local, rec);
 }
 
 /* Epoch words: the pinned bit, and the number of advances from b to a (the

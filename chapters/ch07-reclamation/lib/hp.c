@@ -93,7 +93,7 @@ void hp_local_release(struct hp_local *l)
 
 static struct lab_record *make_record(struct lab_registry *r)
 {
-    struct hp_domain *d = (struct hp_domain *)((char *)r - offsetof(struct hp_domain, records));
+    struct hp_domain *d = CONTAINER_OF(r, struct hp_domain, records);
     struct hp_local *l = hp_local_register(d);
     return l != NULL ? &l->rec : NULL;
 }

@@ -40,6 +40,7 @@
 #include "annotate.h"
 #include "fence.h"
 #include "cacheline.h"
+#include "container_of.h"
 #include "reclaim_node.h"
 #include "registry.h"
 
@@ -82,7 +83,7 @@ struct hp_domain {
 
 static inline struct hp_local *hp_local_of(struct lab_record *rec)
 {
-    return (struct hp_local *)((char *)rec - offsetof(struct hp_local, rec));
+    return CONTAINER_OF(rec, struct hp_local, rec);
 }
 
 /* 0, or a positive errno (no thread-specific key left). */
