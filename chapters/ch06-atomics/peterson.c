@@ -31,17 +31,18 @@
 #include "peterson.h"
 
 #include "annotate.h"
-#include "fence.h"
+#include "cacheline.h"
 #include "cli.h"
 #include "env.h"
+#include "fence.h"
 #include "threads.h"
 
 enum variant { SEQCST = PETERSON_SEQCST, ACQREL = PETERSON_ACQREL, FENCE = PETERSON_FENCE };
 
 struct peterson {
-    _Alignas(64) _Atomic int flag[2];
-    _Alignas(64) _Atomic int turn;
-    _Alignas(64) uint64_t counter; /* plain: only the lock protects it */
+    CACHE_ALIGNED _Atomic int flag[2];
+    CACHE_ALIGNED _Atomic int turn;
+    CACHE_ALIGNED uint64_t counter; /* plain: only the lock protects it */
     uint64_t iters;
     enum variant v;
 };

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cacheline.h"
 #include "cli.h"
 #include "env.h"
 #include "threads.h"
@@ -32,9 +33,9 @@ enum order { SEQCST, ACQREL, RELAXED };
 static const char *const order_names[] = {"seqcst", "acqrel", "relaxed", NULL};
 
 struct xyz {
-    _Alignas(64) _Atomic int x;
-    _Alignas(64) _Atomic int y;
-    _Alignas(64) _Atomic int z;
+    CACHE_ALIGNED _Atomic int x;
+    CACHE_ALIGNED _Atomic int y;
+    CACHE_ALIGNED _Atomic int z;
     memory_order store, load;
 };
 

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cacheline.h"
 #include "cli.h"
 #include "clock.h"
 #include "semaphore.h"
@@ -50,8 +51,9 @@ struct counter {
     _Atomic int busy;
 };
 
-struct padded_counter {
-    _Alignas(64) struct counter c;
+/* A counter and its busy flag alone on a cache line (--pad). */
+struct lined_counter {
+    CACHE_ALIGNED struct counter c;
 };
 
 struct demo {
@@ -63,14 +65,14 @@ struct demo {
     pthread_mutex_t mutex;
     struct spin_swap swap;
     bool pad;
-    struct counter packed[STATUS_MAX_WORKERS];        /* the book's layout */
-    struct padded_counter padded[STATUS_MAX_WORKERS]; /* --pad */
+    struct counter packed[STATUS_MAX_WORKERS];       /* the book's layout */
+    struct lined_counter padded[STATUS_MAX_WORKERS]; /* --pad */
     _Atomic int stop;
     bool checking; /* --check */
     /* The checks, on a line of their own, apart from the book's counters. */
     struct {
-        _Alignas(64) _Atomic int inside; /* workers inside now */
-        uint64_t sections;               /* capacity 1: plain, every section adds one */
+        CACHE_ALIGNED _Atomic int inside; /* workers inside now */
+        uint64_t sections;                /* capacity 1: plain, every section adds one */
     } check;
     int most_inside[STATUS_MAX_WORKERS]; /* the most each worker saw, written once at its end */
 };

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cacheline.h"
+
 struct rcb_node {
     _Atomic size_t references; /* 1 for itself, +1 while a node above links to it (the intent) */
     struct rcb_node *next;     /* a plain pointer, as in the book */
@@ -48,7 +50,7 @@ enum rcb_assert {
 };
 
 struct rcb {
-    _Alignas(64) _Atomic(struct rcb_node *) head;
+    CACHE_ALIGNED _Atomic(struct rcb_node *) head;
     bool unpatched; /* keep the book's NULL dereference on the last pop (F1) */
     const struct rcb_hooks *hooks;
     /* A failed assert is recorded, not fatal, so that tests can look at what

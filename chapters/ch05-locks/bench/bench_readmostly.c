@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cacheline.h"
 #include "cli.h"
 #include "rng.h"
 #include "threads.h"
@@ -43,7 +44,7 @@ struct table {
     int threads;
     uint32_t read_threshold; /* a draw below it reads */
     uint64_t iters;
-    _Alignas(64) uint64_t v[512];
+    CACHE_ALIGNED uint64_t v[512];
 };
 
 static void *table_setup(const struct bench_params *p, const void *arg)

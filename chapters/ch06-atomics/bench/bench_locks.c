@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "cacheline.h"
 #include "cli.h"
 #include "clock.h"
 #include "spin.h"
@@ -40,9 +41,9 @@
 enum { MAX_THREADS = 64 };
 
 struct run {
-    _Alignas(64) unsigned char lock[256]; /* any of the locks below */
-    _Alignas(64) uint64_t counter;        /* guarded by the lock */
-    _Alignas(64) uint64_t iters;
+    CACHE_ALIGNED unsigned char lock[256]; /* any of the locks below */
+    CACHE_ALIGNED uint64_t counter;        /* guarded by the lock */
+    CACHE_ALIGNED uint64_t iters;
     int threads;
     const struct lock_impl *impl;
     bool timed; /* fairness: run until stop */

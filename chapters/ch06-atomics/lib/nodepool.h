@@ -33,6 +33,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cacheline.h"
+
 #define NODEPOOL_NULL UINT32_C(0xffffffff)
 
 struct nodepool_node {
@@ -43,8 +45,8 @@ struct nodepool_node {
 struct nodepool {
     struct nodepool_node *nodes;
     uint32_t capacity;
-    _Alignas(64) _Atomic uint64_t free_head; /* the free list, a counted reference */
-    _Alignas(64) char pad_;
+    CACHE_ALIGNED _Atomic uint64_t free_head; /* the free list, a counted reference */
+    CACHE_ALIGNED char pad_;
 };
 
 static inline uint64_t nodepool_ref(uint32_t index, uint32_t tag)
@@ -71,9 +73,9 @@ void nodepool_free(struct nodepool *p, uint32_t i);
 
 struct poolqueue {
     struct nodepool *pool;
-    _Alignas(64) _Atomic uint64_t head; /* the sentinel */
-    _Alignas(64) _Atomic uint64_t tail;
-    _Alignas(64) char pad_;
+    CACHE_ALIGNED _Atomic uint64_t head; /* the sentinel */
+    CACHE_ALIGNED _Atomic uint64_t tail;
+    CACHE_ALIGNED char pad_;
 };
 
 /* 0, or -ENOMEM when the pool has no node for the sentinel. */
@@ -84,8 +86,8 @@ bool poolqueue_try_pop(struct poolqueue *q, uint64_t *v);
 
 struct poolstack {
     struct nodepool *pool;
-    _Alignas(64) _Atomic uint64_t top;
-    _Alignas(64) char pad_;
+    CACHE_ALIGNED _Atomic uint64_t top;
+    CACHE_ALIGNED char pad_;
 };
 
 void poolstack_init(struct poolstack *s, struct nodepool *p);

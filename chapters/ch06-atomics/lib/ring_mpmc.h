@@ -36,7 +36,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define RING_MPMC_CACHE_LINE 64
+#include "cacheline.h"
 
 struct ring_mpmc_slot {
     _Atomic uint64_t seq;
@@ -44,14 +44,14 @@ struct ring_mpmc_slot {
 };
 
 struct ring_mpmc {
-    _Alignas(RING_MPMC_CACHE_LINE) struct ring_mpmc_slot *slots;
+    _Alignas(CACHE_LINE) struct ring_mpmc_slot *slots;
     uint64_t mask;
-    _Alignas(RING_MPMC_CACHE_LINE) _Atomic uint64_t tail; /* the producers' line */
-    _Alignas(RING_MPMC_CACHE_LINE) _Atomic uint64_t head; /* the consumers' line */
-    char pad_[RING_MPMC_CACHE_LINE - sizeof(_Atomic uint64_t)];
+    _Alignas(CACHE_LINE) _Atomic uint64_t tail; /* the producers' line */
+    _Alignas(CACHE_LINE) _Atomic uint64_t head; /* the consumers' line */
+    char pad_[CACHE_LINE - sizeof(_Atomic uint64_t)];
 };
 
-_Static_assert(offsetof(struct ring_mpmc, head) - offsetof(struct ring_mpmc, tail) >= 64,
+_Static_assert(offsetof(struct ring_mpmc, head) - offsetof(struct ring_mpmc, tail) >= CACHE_LINE,
                "producers and consumers on different cache lines");
 
 /* 0; -EINVAL when capacity is not a power of two or is 1: with one slot, the
@@ -65,10 +65,9 @@ static inline int ring_mpmc_init(struct ring_mpmc *r, uint64_t capacity)
         return -EINVAL;
     if (capacity > SIZE_MAX / sizeof *r->slots)
         return -ENOMEM;
-    r->slots =
-        aligned_alloc(RING_MPMC_CACHE_LINE, capacity * sizeof *r->slots > RING_MPMC_CACHE_LINE
-                                                ? capacity * sizeof *r->slots
-                                                : RING_MPMC_CACHE_LINE);
+    r->slots = aligned_alloc(CACHE_LINE, capacity * sizeof *r->slots > CACHE_LINE
+                                             ? capacity * sizeof *r->slots
+                                             : CACHE_LINE);
     if (r->slots == NULL)
         return -ENOMEM;
     for (uint64_t i = 0; i < capacity; i++)

@@ -29,21 +29,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define RING_CACHE_LINE 64
+#include "cacheline.h"
 
 struct ring_spsc {
     /* read-only after init: shared by both sides without traffic */
-    _Alignas(RING_CACHE_LINE) uint64_t *slots;
+    _Alignas(CACHE_LINE) uint64_t *slots;
     uint64_t mask;
     /* the consumer's line */
-    _Alignas(RING_CACHE_LINE) _Atomic uint64_t head;
+    _Alignas(CACHE_LINE) _Atomic uint64_t head;
     uint64_t tail_cache; /* the consumer's last view of tail */
     /* the producer's line */
-    _Alignas(RING_CACHE_LINE) _Atomic uint64_t tail;
+    _Alignas(CACHE_LINE) _Atomic uint64_t tail;
     uint64_t head_cache; /* the producer's last view of head */
 };
 
-_Static_assert(offsetof(struct ring_spsc, tail) - offsetof(struct ring_spsc, head) >= 64,
+_Static_assert(offsetof(struct ring_spsc, tail) - offsetof(struct ring_spsc, head) >= CACHE_LINE,
                "head and tail on different cache lines");
 
 /* 0; -EINVAL when capacity is not a power of two (1 = 2^0 is one: a ring of
@@ -55,9 +55,9 @@ static inline int ring_spsc_init(struct ring_spsc *r, uint64_t capacity)
         return -EINVAL;
     if (capacity > SIZE_MAX / sizeof *r->slots)
         return -ENOMEM;
-    r->slots = aligned_alloc(RING_CACHE_LINE, capacity * sizeof *r->slots > RING_CACHE_LINE
-                                                  ? capacity * sizeof *r->slots
-                                                  : RING_CACHE_LINE);
+    r->slots = aligned_alloc(CACHE_LINE, capacity * sizeof *r->slots > CACHE_LINE
+                                             ? capacity * sizeof *r->slots
+                                             : CACHE_LINE);
     if (r->slots == NULL)
         return -ENOMEM;
     r->mask = capacity - 1;

@@ -26,12 +26,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cacheline.h"
 #include "ring_mpmc.h"
 
 struct sem_token {
     struct ring_mpmc tokens;
-    _Alignas(64) _Atomic uint32_t events; /* bumped by every signal */
-    _Atomic uint32_t sleepers;            /* waits inside the futex call, or about to be */
+    CACHE_ALIGNED _Atomic uint32_t events; /* bumped by every signal */
+    _Atomic uint32_t sleepers;             /* waits inside the futex call, or about to be */
 };
 
 int sem_token_init(struct sem_token *s, uint32_t capacity);

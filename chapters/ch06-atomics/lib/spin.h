@@ -38,9 +38,8 @@
 #include <stdint.h>
 
 #include "annotate.h"
+#include "cacheline.h"
 #include "threads.h"
-
-#define SPIN_CACHE_LINE 64
 
 /* Spins before a waiter yields its CPU. */
 enum { SPIN_YIELD_AFTER = 1024 };

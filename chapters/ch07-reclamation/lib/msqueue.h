@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cacheline.h"
 #include "reclaim.h"
 
 struct msqueue_node {
@@ -37,9 +38,9 @@ struct msqueue_node {
 };
 
 struct msqueue {
-    _Alignas(64) _Atomic(struct msqueue_node *) head; /* the sentinel */
-    _Alignas(64) _Atomic(struct msqueue_node *) tail;
-    _Alignas(64) struct reclaim_domain *domain;
+    CACHE_ALIGNED _Atomic(struct msqueue_node *) head; /* the sentinel */
+    CACHE_ALIGNED _Atomic(struct msqueue_node *) tail;
+    CACHE_ALIGNED struct reclaim_domain *domain;
     /* A teaching switch, false but in chapter 7's test of what goes wrong
      * without it: the dequeuer does not help a lagging tail, so the head can
      * pass the tail and the tail be left naming a freed node. */

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cacheline.h"
 #include "reclaim.h"
 
 struct treiber_node {
@@ -32,7 +33,7 @@ struct treiber {
     struct reclaim_domain *domain;
     /* on its own line: every push and pop fights for it, and a pop that read
      * domain from the same line would pull it in one more time */
-    _Alignas(64) _Atomic(struct treiber_node *) top;
+    CACHE_ALIGNED _Atomic(struct treiber_node *) top;
     char pad[64 - sizeof(void *)];
 };
 
